@@ -1,0 +1,34 @@
+# Two commands for a fresh machine (see README.md):
+#   make book   create .venv, install everything, build the book into _build/html
+#   make test   the same set-up, then every test: convkit vs torch, notebooks (nbval),
+#               the built site in headless Chromium
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test unit benchmark clean browser
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build -W -n --keep-going .
+
+browser:
+	bash scripts/ensure-chromium.sh
+
+test: book browser
+	$(BIN)/python -m pytest
+
+# convkit and notebook tests only (no book build, no browser)
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests chapters --ignore=tests/test_site.py
+
+benchmark: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf _build
