@@ -274,6 +274,11 @@ def receptive_field(
     layers = len(kernel_sizes)
     if layers == 0:
         return 1
+    for name, value in (("strides", strides), ("dilations", dilations)):
+        if isinstance(value, Sequence) and len(value) != layers:
+            raise ValueError(
+                f"{name} must have {layers} values, one per layer, got {value!r}"
+            )
     ks = positive_tuple(tuple(kernel_sizes), layers, "kernel_sizes")
     ss = positive_tuple(strides, layers, "strides")
     ds = positive_tuple(dilations, layers, "dilations")
