@@ -51,10 +51,10 @@ class ConvProblem:
 
     Attributes
     ----------
-    x : ndarray, shape (N, C_in, *padded)
+    x : ndarray, shape ``(N, C_in, *padded)``
         Zero-padded, batched input, in the computation dtype.
-    weight : ndarray, shape (C_out, C_in / groups, *kernel)
-    bias : ndarray of shape (C_out,) or None
+    weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
+    bias : ndarray of shape ``(C_out,)`` or None
     stride, dilation : tuple of int
     groups : int
     out_size : tuple of int

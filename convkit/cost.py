@@ -87,7 +87,7 @@ def conv_multiply_adds(
     kernel_size : int or tuple of int
     output_size : int or tuple of int
         Spatial size of the *output* (``H_out x W_out``), e.g. from
-        :func:`convkit.conv_output_size`.
+        :func:`~convkit.arithmetic.conv_output_size`.
     groups : int
     ndim : int
         Spatial dimensions for int ``kernel_size``/``output_size``.
