@@ -243,13 +243,15 @@ def conv_fast(problem: ConvProblem) -> np.ndarray:
 
     windows = im2col_windows(problem)  # (N, C_in, *out, *kernel)
     windows = windows.reshape(batch, groups, in_per_group, *problem.out_size, *kernel)
-    # -> (N, groups, *out, C_in/groups, *kernel) -> rows = positions, cols = taps
-    order = (0, 1, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
-    columns = windows.transpose(order).reshape(batch, groups, positions, taps)
+    # -> (groups, N, *out, C_in/groups, *kernel): one row per output position of
+    # every image, one column per (input channel, kernel tap) of the group
+    order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
+    columns = windows.transpose(order).reshape(groups, batch * positions, taps)
     kernels = w.reshape(groups, c_out // groups, taps).transpose(0, 2, 1)
 
-    y = columns @ kernels  # (N, groups, positions, C_out/groups)
-    y = y.transpose(0, 1, 3, 2).reshape(batch, c_out, *problem.out_size)
+    y = columns @ kernels  # (groups, N * positions, C_out/groups): one GEMM per group
+    y = y.reshape(groups, batch, positions, c_out // groups)
+    y = y.transpose(1, 0, 3, 2).reshape(batch, c_out, *problem.out_size)
     if problem.bias is not None:
         y = y + problem.bias.reshape((c_out,) + (1,) * ndim)
     return y
