@@ -2,8 +2,21 @@
 
 The functions mirror ``torch.nn.functional`` (names, argument order,
 semantics) and are tested against PyTorch in float64.
+
+Modules
+-------
+conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
+arithmetic   output sizes, padding, receptive fields
+cost         parameters and multiply-adds of a layer
+correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
+matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
+kernels      classic hand-made kernels (blur, Sobel, ...)
+images       synthetic test images; volumes: synthetic signals, volumes, videos
+interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
+figures      the book's pictures, one module per chapter
 """
 
+from . import images, kernels, volumes
 from .arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
@@ -12,20 +25,30 @@ from .arithmetic import (
     same_padding,
 )
 from .conv import conv1d, conv2d, conv3d, convnd
+from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
+from .matrix import col2im, conv_matrix, im2col
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "col2im",
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_matrix",
     "conv_multiply_adds",
     "conv_output_size",
     "conv_parameters",
     "conv_transpose_output_size",
     "convnd",
+    "convolve1d",
+    "correlate1d",
     "effective_kernel_size",
+    "im2col",
+    "images",
+    "kernels",
     "receptive_field",
     "same_padding",
+    "volumes",
 ]

@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 from html import escape
+from typing import Sequence
 
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 
@@ -31,6 +32,18 @@ def _attrs(attrs: dict[str, object]) -> str:
         text = _num(value) if isinstance(value, float) else str(value)
         parts.append(f'{name}="{escape(text, quote=True)}"')
     return (" " + " ".join(parts)) if parts else ""
+
+
+def squares_path(cells: Sequence[tuple[float, float]], size: float) -> str:
+    """SVG path data for many squares of side ``size`` with top-left corners ``cells``.
+
+    One ``<path>`` with many squares is far lighter than one ``<rect>`` each,
+    which matters for figures stored frame by frame.
+
+    >>> squares_path([(0, 0), (10, 0)], 5)
+    'M0 0h5v5h-5zM10 0h5v5h-5z'
+    """
+    return "".join(f"M{x:g} {y:g}h{size:g}v{size:g}h-{size:g}z" for x, y in cells)
 
 
 class SVG:

@@ -18,14 +18,9 @@ import numpy as np
 
 from ..conv import conv2d
 from ..interactive import Control, Explorer
-from ..svg import SVG
+from ..svg import SVG, squares_path
 from .common import ERROR, GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, PADDING, UNREAD, array_svg, fmt, signed
 
-
-
-def _squares(cells: Sequence[tuple[float, float]], size: float) -> str:
-    """SVG path data for many squares of side ``size`` with top-left corners ``cells``."""
-    return "".join(f"M{x:g} {y:g}h{size:g}v{size:g}h-{size:g}z" for x, y in cells)
 
 
 def _hatch_path(cells: Sequence[tuple[float, float]], cell: float) -> str:
@@ -96,10 +91,10 @@ def arithmetic_view(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, cell: in
             svg.path(_hatch_path(unread, cell), stroke=UNREAD, stroke_width=1.2, fill="none")
         # first window: filled taps; the next one along the row: dashed outlines
         first = [(x0 + tc * d * cell + 2, y0 + tr * d * cell + 2) for tr in range(k) for tc in range(k)]
-        svg.path(_squares(first, cell - 4), fill=KERNEL, fill_opacity=0.85)
+        svg.path(squares_path(first, cell - 4), fill=KERNEL, fill_opacity=0.85)
         if out > 1:
             second = [(x + s * cell + 2, y + 2) for x, y in first]
-            svg.path(_squares(second, cell - 8), fill="none", stroke=KERNEL, stroke_width=2,
+            svg.path(squares_path(second, cell - 8), fill="none", stroke=KERNEL, stroke_width=2,
                      stroke_dasharray="3 2")
         svg.rect(x0, y0, span * cell, span * cell, fill="none", stroke=KERNEL, stroke_width=2.5)
 

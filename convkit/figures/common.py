@@ -3,6 +3,8 @@
 * colours used throughout the book;
 * :func:`array_svg` -- a small 2-d array as a grid of numbers;
 * :func:`image_html` -- an array as an inline PNG;
+* :func:`signed_rgb`, :func:`signed_image_html` -- signed values on a
+  blue-white-red scale with zero always white;
 * :func:`figure_html` -- a matplotlib figure as inline SVG or PNG.
 """
 
@@ -106,6 +108,59 @@ def image_html(image: np.ndarray, scale: int = 1, cmap: str = "gray", title: str
         f"<img alt='{escape(title or 'image', quote=True)}' src='data:image/png;base64,{data}' "
         f"style='image-rendering:pixelated'></figure>"
     )
+
+
+def signed_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """Colours for signed values: blue < 0, white = 0, red > 0, full colour at ``+-limit``.
+
+    Parameters
+    ----------
+    values : ndarray, any shape
+    limit : float
+        Magnitude shown in full colour (larger values are clipped).
+
+    Returns
+    -------
+    ndarray, shape ``(*values.shape, 3)``
+        RGB in ``[0, 1]``.
+    """
+    import matplotlib
+
+    normed = np.clip(np.asarray(values, dtype=float) / limit, -1.0, 1.0) * 0.5 + 0.5
+    return matplotlib.colormaps["RdBu_r"](normed)[..., :3]
+
+
+def signed_image_html(values: np.ndarray, limit: float | None = None, scale: int = 3,
+                      title: str | None = None) -> str:
+    """A signed 2-d array as a red (positive) / white (zero) / blue (negative) PNG.
+
+    Unlike :func:`~convkit.figures.common.image_html`, which stretches every
+    image to its own range, zero is always white and ``limit`` (default
+    ``max |values|``) is the full colour, so several images can share one
+    scale and an all-zero image stays white.
+
+    Parameters
+    ----------
+    values : ndarray, shape (H, W)
+    limit : float, optional
+        Value shown in full red (and ``-limit`` in full blue); positive.
+    scale : int
+        Pixels per array cell.
+    title : str, optional
+
+    Returns
+    -------
+    str
+        An ``<img>`` tag in a ``<figure>``, from :func:`~convkit.figures.common.image_html`.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-d, got shape {values.shape}")
+    if limit is None:
+        limit = float(np.abs(values).max()) or 1.0
+    if not limit > 0:
+        raise ValueError(f"limit must be positive, got {limit!r}")
+    return image_html(signed_rgb(values, limit), scale=scale, title=title)
 
 
 def figure_html(fig, fmt: str = "svg") -> str:

@@ -1,0 +1,400 @@
+"""N-dimensional convolution (deep-learning style cross-correlation) in NumPy.
+
+``conv1d``, ``conv2d`` and ``conv3d`` mirror ``torch.nn.functional`` names,
+argument order and semantics.  They are thin wrappers over one N-d
+implementation that comes in two flavours:
+
+``method="loop"``
+    A plain reference written with Python loops, one multiply-add at a
+    time, to be read line by line next to the formula
+
+    .. math:: y[n, o, \\mathbf{j}] = b[o] + \\sum_{c} \\sum_{\\mathbf{t}}
+              x_{\\text{pad}}[n, c, \\mathbf{j} \\odot \\mathbf{s} + \\mathbf{t} \\odot \\mathbf{d}]\\,
+              w[o, c, \\mathbf{t}]
+
+``method="fast"`` (default)
+    The same sum as one matrix product: cut every receptive field out of the
+    padded input with ``sliding_window_view`` (the *im2col* matrix) and
+    multiply it by the flattened kernels.
+
+Shapes (``*`` stands for the ``ndim`` spatial sizes):
+
+* input:  ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``
+* weight: ``(C_out, C_in / groups, *kernel)``
+* bias:   ``(C_out,)``
+* output: ``(N, C_out, *out)`` or ``(C_out, *out)``, with ``out`` given by
+  :func:`convkit.arithmetic.conv_output_size`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .arguments import (
+    IntOrTuple,
+    as_float_array,
+    positive_int,
+    positive_tuple,
+)
+from .arithmetic import Padding, padding_pairs
+
+Method = Literal["fast", "loop"]
+
+
+@dataclass(frozen=True)
+class ConvProblem:
+    """A checked convolution, ready to compute.
+
+    Attributes
+    ----------
+    x : ndarray, shape ``(N, C_in, *padded)``
+        Zero-padded, batched input, in the computation dtype.
+    weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
+    bias : ndarray of shape ``(C_out,)`` or None
+    stride, dilation : tuple of int
+    groups : int
+    out_size : tuple of int
+        Spatial size of the output.
+    unbatched : bool
+        True when the caller passed ``(C_in, *spatial)``.
+    """
+
+    x: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    out_size: tuple[int, ...]
+    unbatched: bool
+
+
+def prepare_conv(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    ndim: int,
+) -> ConvProblem:
+    """Check every argument of an ``ndim``-d convolution and pad the input.
+
+    Raises ``TypeError``/``ValueError`` naming the argument and the rule it
+    breaks; see :func:`conv2d` for the rules.
+    """
+    x = as_float_array(input, "input")
+    w = as_float_array(weight, "weight")
+    b = None if bias is None else as_float_array(bias, "bias")
+
+    if w.ndim != ndim + 2:
+        raise ValueError(
+            f"weight must have {ndim + 2} dimensions (C_out, C_in/groups, "
+            f"{', '.join('k' + str(a) for a in range(ndim))}) for a {ndim}-d convolution, "
+            f"got shape {w.shape}"
+        )
+    if x.ndim not in (ndim + 1, ndim + 2):
+        raise ValueError(
+            f"input must have {ndim + 2} dimensions (N, C, *spatial) or {ndim + 1} "
+            f"(C, *spatial) for a {ndim}-d convolution, got shape {x.shape}"
+        )
+    if min(w.shape) < 1:
+        raise ValueError(f"weight must not have an empty dimension, got shape {w.shape}")
+    unbatched = x.ndim == ndim + 1
+    if unbatched:
+        x = x[np.newaxis]
+
+    groups = positive_int(groups, "groups")
+    c_in, c_out = x.shape[1], w.shape[0]
+    if c_in % groups:
+        raise ValueError(
+            f"groups ({groups}) must divide the input channels, got C_in={c_in}"
+        )
+    if c_out % groups:
+        raise ValueError(
+            f"groups ({groups}) must divide the output channels, got C_out={c_out}"
+        )
+    if w.shape[1] * groups != c_in:
+        raise ValueError(
+            f"weight expects {w.shape[1]} * groups({groups}) = {w.shape[1] * groups} "
+            f"input channels (weight.shape[1] must equal C_in / groups), but input has "
+            f"C_in={c_in} channels"
+        )
+    if b is not None and b.shape != (c_out,):
+        raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
+
+    kernel = w.shape[2:]
+    strides = positive_tuple(stride, ndim, "stride")
+    dilations = positive_tuple(dilation, ndim, "dilation")
+    pads = padding_pairs(padding, kernel, strides, dilations)
+
+    out_size = []
+    for axis in range(ndim):
+        size = x.shape[2 + axis]
+        padded = size + sum(pads[axis])
+        span = dilations[axis] * (kernel[axis] - 1) + 1
+        if span > padded:
+            raise ValueError(
+                f"kernel is larger than the padded input in spatial dimension {axis}: "
+                f"effective kernel size {span} (kernel {kernel[axis]}, dilation "
+                f"{dilations[axis]}) > input {size} + padding {pads[axis][0]} + {pads[axis][1]}"
+            )
+        out_size.append((padded - span) // strides[axis] + 1)
+
+    dtype = np.result_type(x, w, *(() if b is None else (b,)))
+    x = np.pad(x.astype(dtype, copy=False), ((0, 0), (0, 0)) + pads)
+    return ConvProblem(
+        x=x,
+        weight=w.astype(dtype, copy=False),
+        bias=None if b is None else b.astype(dtype, copy=False),
+        stride=strides,
+        dilation=dilations,
+        groups=groups,
+        out_size=tuple(out_size),
+        unbatched=unbatched,
+    )
+
+
+def conv_loop(problem: ConvProblem) -> np.ndarray:
+    """Reference convolution: one multiply-add at a time.
+
+    Slow (pure Python loops) but a direct transcription of the definition.
+
+    Parameters
+    ----------
+    problem : ConvProblem
+        Output of :func:`prepare_conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+    """
+    x, w = problem.x, problem.weight
+    batch, c_out = x.shape[0], w.shape[0]
+    in_per_group = w.shape[1]
+    out_per_group = c_out // problem.groups
+    kernel = w.shape[2:]
+    y = np.zeros((batch, c_out, *problem.out_size), dtype=x.dtype)
+
+    for n in range(batch):
+        for o in range(c_out):
+            group = o // out_per_group  # output channel o only sees its group's inputs
+            for j in np.ndindex(*problem.out_size):  # every output position
+                total = 0.0 if problem.bias is None else problem.bias[o]
+                for c in range(in_per_group):
+                    channel = group * in_per_group + c
+                    for t in np.ndindex(*kernel):  # every kernel tap
+                        position = tuple(
+                            j[a] * problem.stride[a] + t[a] * problem.dilation[a]
+                            for a in range(len(kernel))
+                        )
+                        total += x[(n, channel) + position] * w[(o, c) + t]
+                y[(n, o) + j] = total
+    return y
+
+
+def im2col_windows(problem: ConvProblem) -> np.ndarray:
+    """Every receptive field of the padded input, as a strided view.
+
+    Returns
+    -------
+    ndarray, shape (N, C_in, *out_size, *kernel)
+        ``windows[n, c, j..., t...] = x_pad[n, c, j*s + t*d]``; a view, no copy.
+    """
+    x, w = problem.x, problem.weight
+    kernel = w.shape[2:]
+    ndim = len(kernel)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, problem.dilation))
+    windows = sliding_window_view(x, spans, axis=tuple(range(2, 2 + ndim)))
+    # keep one window every `stride` positions and one tap every `dilation` cells
+    keep = (
+        (slice(None), slice(None))
+        + tuple(slice(None, None, s) for s in problem.stride)
+        + tuple(slice(None, None, d) for d in problem.dilation)
+    )
+    return windows[keep]
+
+
+def conv_fast(problem: ConvProblem) -> np.ndarray:
+    """Vectorised convolution: im2col + one (batched) matrix product.
+
+    Parameters
+    ----------
+    problem : ConvProblem
+        Output of :func:`prepare_conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+    """
+    w, groups = problem.weight, problem.groups
+    batch = problem.x.shape[0]
+    c_out, in_per_group = w.shape[:2]
+    kernel = w.shape[2:]
+    ndim = len(kernel)
+    positions = int(np.prod(problem.out_size))
+    taps = in_per_group * int(np.prod(kernel))
+
+    windows = im2col_windows(problem)  # (N, C_in, *out, *kernel)
+    windows = windows.reshape(batch, groups, in_per_group, *problem.out_size, *kernel)
+    # -> (groups, N, *out, C_in/groups, *kernel): one row per output position of
+    # every image, one column per (input channel, kernel tap) of the group
+    order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
+    columns = windows.transpose(order).reshape(groups, batch * positions, taps)
+    kernels = w.reshape(groups, c_out // groups, taps).transpose(0, 2, 1)
+
+    y = columns @ kernels  # (groups, N * positions, C_out/groups): one GEMM per group
+    y = y.reshape(groups, batch, positions, c_out // groups)
+    y = y.transpose(1, 0, 3, 2).reshape(batch, c_out, *problem.out_size)
+    if problem.bias is not None:
+        y = y + problem.bias.reshape((c_out,) + (1,) * ndim)
+    return y
+
+
+def _convolution(
+    ndim: int,
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: IntOrTuple,
+    padding: Padding,
+    dilation: IntOrTuple,
+    groups: int,
+    method: Method,
+) -> np.ndarray:
+    if method not in ("fast", "loop"):
+        raise ValueError(f"method must be 'fast' or 'loop', got {method!r}")
+    problem = prepare_conv(
+        input, weight, bias, stride, padding, dilation, groups, ndim=ndim
+    )
+    y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+    return y[0] if problem.unbatched else y
+
+
+def convnd(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    method: Method = "fast",
+) -> np.ndarray:
+    """N-d convolution; the number of spatial dimensions is ``weight.ndim - 2``.
+
+    Same arguments as :func:`conv2d`.
+    """
+    w = np.asarray(weight)
+    if w.ndim < 3:
+        raise ValueError(
+            f"weight must have shape (C_out, C_in/groups, *kernel) with at least one "
+            f"spatial dimension, got shape {w.shape}"
+        )
+    return _convolution(w.ndim - 2, input, w, bias, stride, padding, dilation, groups, method)
+
+
+def conv1d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    method: Method = "fast",
+) -> np.ndarray:
+    """1-d convolution over ``(N, C_in, L)`` or ``(C_in, L)``; see :func:`conv2d`.
+
+    weight: ``(C_out, C_in / groups, kL)``; output ``(N, C_out, L_out)``.
+    """
+    return _convolution(1, input, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv2d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    method: Method = "fast",
+) -> np.ndarray:
+    """2-d convolution with the semantics of ``torch.nn.functional.conv2d``.
+
+    Like every deep-learning framework it computes a cross-correlation: the
+    kernel is *not* flipped.
+
+    Parameters
+    ----------
+    input : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
+        Integer input is converted to float64.
+    weight : ndarray, shape (C_out, C_in / groups, kH, kW)
+    bias : ndarray, shape (C_out,), optional
+    stride : int or (int, int)
+        Step between neighbouring windows; must be >= 1.
+    padding : int, (int, int), 'valid' or 'same'
+        Zeros added on both sides of each spatial dimension.  ``'valid'``
+        means no padding; ``'same'`` pads so the output keeps the input size
+        (stride must be 1; an odd total padding puts the extra zero at the end).
+    dilation : int or (int, int)
+        Spacing between kernel taps; must be >= 1.
+    groups : int
+        Split the channels into ``groups`` independent convolutions; must
+        divide both ``C_in`` and ``C_out``.
+    method : {'fast', 'loop'}
+        ``'fast'`` (im2col + matrix product) or the readable ``'loop'``
+        reference.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        In the common dtype of input, weight and bias (float32 stays float32).
+
+    Raises
+    ------
+    TypeError
+        Non-integer hyper-parameters, complex or non-numeric arrays.
+    ValueError
+        Wrong ranks, channel mismatch, groups that do not divide channels,
+        non-positive stride/dilation/groups, negative padding, unknown padding
+        string, ``'same'`` with stride > 1, or a kernel larger than the padded
+        input.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 3, 3))
+    >>> conv2d(x, w)
+    array([[[[45., 54.],
+             [81., 90.]]]])
+    """
+    return _convolution(2, input, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv3d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    method: Method = "fast",
+) -> np.ndarray:
+    """3-d convolution over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``; see :func:`conv2d`.
+
+    weight: ``(C_out, C_in / groups, kD, kH, kW)``; output ``(N, C_out, D_out, H_out, W_out)``.
+    """
+    return _convolution(3, input, weight, bias, stride, padding, dilation, groups, method)

@@ -1,0 +1,122 @@
+"""Building blocks shared by the figures of every chapter.
+
+* colours used throughout the book;
+* :func:`array_svg` -- a small 2-d array as a grid of numbers;
+* :func:`image_html` -- an array as an inline PNG;
+* :func:`figure_html` -- a matplotlib figure as inline SVG or PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+from typing import Sequence
+
+import numpy as np
+
+from ..svg import SVG
+
+# colours (colour-blind friendly, readable in print)
+INPUT = "#cfe3f7"
+PADDING = "#f1f1f1"
+OUTPUT = "#cdebd5"
+KERNEL = "#f59e0b"
+KERNEL_CELL = "#fde7c0"
+UNREAD = "#9aa5b1"
+GRID = "#56606b"
+ERROR = "#b91c1c"
+
+
+def fmt(value: float) -> str:
+    """Short number for a grid cell: integers without a decimal point."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.1f}"
+
+
+def signed(value: float) -> str:
+    """Like :func:`fmt`, with negative numbers in parentheses (for products)."""
+    return f"({fmt(value)})" if value < 0 else fmt(value)
+
+
+def array_svg(
+    values: np.ndarray,
+    cell: int = 26,
+    fill: str = INPUT,
+    highlight: Sequence[tuple[int, int]] = (),
+    highlight_fill: str = KERNEL,
+    title: str | None = None,
+) -> SVG:
+    """A 2-d array drawn as a grid of numbers, some cells highlighted.
+
+    Parameters
+    ----------
+    values : ndarray, shape (rows, cols)
+    highlight : sequence of (row, col)
+        Cells to fill with ``highlight_fill``.  NaN values are left blank.
+    title : str, optional
+        Caption above the grid.
+    """
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-d, got shape {values.shape}")
+    rows, cols = values.shape
+    top = 20 if title else 2
+    svg = SVG(cols * cell + 4, rows * cell + top + 2)
+    if title:
+        svg.text(2, 14, title, size=12, fill="#333")
+    svg.grid(2, top, rows, cols, cell, fill=fill, stroke=GRID)
+    for r, c in highlight:
+        svg.rect(2 + c * cell + 1, top + r * cell + 1, cell - 2, cell - 2, fill=highlight_fill, fill_opacity=0.8)
+    for r in range(rows):
+        for c in range(cols):
+            if np.isnan(values[r, c]):  # NaN: leave the cell empty
+                continue
+            svg.text(2 + (c + 0.5) * cell, top + (r + 0.5) * cell + 4, fmt(values[r, c]), size=11,
+                     text_anchor="middle", fill="#111")
+    return svg
+
+
+def image_html(image: np.ndarray, scale: int = 1, cmap: str = "gray", title: str | None = None) -> str:
+    """A 2-d array (or ``(H, W, 3)`` RGB in [0, 1]) as an inline PNG ``<img>``.
+
+    Values of a 2-d array are scaled to the colour map's full range.
+    """
+    import matplotlib
+    import matplotlib.image
+
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        lo, hi = float(image.min()), float(image.max())
+        normed = (image - lo) / (hi - lo) if hi > lo else np.zeros_like(image)
+        rgb = matplotlib.colormaps[cmap](normed)[..., :3]
+    elif image.ndim == 3 and image.shape[2] == 3:
+        rgb = np.clip(image, 0, 1)
+    else:
+        raise ValueError(f"image must be (H, W) or (H, W, 3), got shape {image.shape}")
+    if scale > 1:
+        rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+    buffer = io.BytesIO()
+    matplotlib.image.imsave(buffer, rgb, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    caption = f"<div style='font-size:12px'>{escape(title)}</div>" if title else ""
+    return (
+        f"<figure style='display:inline-block;margin:0 10px 6px 0'>{caption}"
+        f"<img alt='{escape(title or 'image', quote=True)}' src='data:image/png;base64,{data}' "
+        f"style='image-rendering:pixelated'></figure>"
+    )
+
+
+def figure_html(fig, fmt: str = "svg") -> str:
+    """A matplotlib figure as inline HTML (SVG text or a PNG ``<img>``), then closed."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(fig)
+    if fmt == "svg":
+        text = buffer.getvalue().decode("utf-8")
+        return text[text.index("<svg"):]
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img alt='figure' src='data:image/{fmt};base64,{data}'>"
