@@ -1,6 +1,6 @@
 """Normalising and checking the arguments shared by every convolution.
 
-Every public function in :mod:`convkit` accepts hyper-parameters the way
+Every public function in ``convkit`` accepts hyper-parameters the way
 ``torch.nn.functional`` does: a single ``int`` applies to every spatial
 dimension, a tuple gives one value per dimension.  The helpers here turn
 those into tuples and reject bad values with a message that names the

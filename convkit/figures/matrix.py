@@ -242,6 +242,10 @@ def matrix_view(k: int, s: int, p: int, index: int, i: int = 4, d: int = 1) -> s
         + (f"; {missed} of the {k * k} taps fall on the zero padding, which has no column in C"
            if missed else f": all {k * k} taps land inside the input"),
     ]
+    if index != row:
+        lines.append(
+            f"(this setting has only {n_out} outputs: position {index} wraps around to {row})"
+        )
     text = "".join(f"<div style='margin:3px 0'>{line}</div>" for line in lines)
     return f"{svg}<div style='font-size:13px;line-height:1.45'>{text}</div>"
 
