@@ -294,7 +294,10 @@ def test_matrix_view_describes_the_row():
     assert "4 nonzeros in this row; 5 of the 9 taps fall on the zero padding" in html
     assert "all 9 taps land inside the input" in matrix_view(3, 1, 0, 0)
     # the index wraps around the number of outputs (here 1)
-    assert matrix_view(3, 2, 0, 5) == matrix_view(3, 2, 0, 0)
+    wrapped = matrix_view(2, 2, 0, 5)  # 4 outputs: position 5 shows output 1
+    assert "only 4 outputs: position 5 wraps around to 1" in wrapped
+    assert wrapped.split("<div")[0] == matrix_view(2, 2, 0, 1).split("<div")[0]
+    assert "only 1 output: position 5 wraps around to 0" in matrix_view(3, 2, 0, 5)
     assert "C: 9 × 25" in str(conv_matrix_svg(5, 3))
 
 

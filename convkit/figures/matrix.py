@@ -244,7 +244,8 @@ def matrix_view(k: int, s: int, p: int, index: int, i: int = 4, d: int = 1) -> s
     ]
     if index != row:
         lines.append(
-            f"(this setting has only {n_out} outputs: position {index} wraps around to {row})"
+            f"(this setting has only {n_out} output{'s' if n_out > 1 else ''}: "
+            f"position {index} wraps around to {row})"
         )
     text = "".join(f"<div style='margin:3px 0'>{line}</div>" for line in lines)
     return f"{svg}<div style='font-size:13px;line-height:1.45'>{text}</div>"
