@@ -167,3 +167,16 @@ def test_conv_multiply_adds_match_flop_counter(c_in, c_out, k, s, p, groups, siz
     with FlopCounterMode(display=False) as counter:
         layer(torch.zeros(1, c_in, size, size))
     assert 2 * convkit.conv_multiply_adds(c_in, c_out, k, out, groups=groups) == counter.get_total_flops()
+
+
+@pytest.mark.parametrize("k,d", list(itertools.product(range(1, 6), range(1, 4))))
+def test_effective_kernel_size_is_the_smallest_input_torch_accepts(k, d):
+    span = convkit.effective_kernel_size(k, d)
+    assert torch_out_len(span, k, 1, 0, d) == 1
+    if span > 1:  # one cell less and torch has no valid position
+        with pytest.raises(RuntimeError):
+            torch_out_len(span - 1, k, 1, 0, d)
+
+
+def test_effective_kernel_size_tuples():
+    assert convkit.effective_kernel_size((3, 2), (2, 3)) == (5, 4)
