@@ -15,14 +15,14 @@ processing for plain 1-d arrays, with exactly the semantics of
 Both are built on :func:`~convkit.conv.conv1d`: flip the kernel for a
 convolution, pad the signal with zeros to choose the mode, slide.
 
-Modes (``N = len(x)``, ``K = len(k)``, ``short = min(N, K)``,
-``long = max(N, K)``), each a window of the ``'full'`` result:
+Modes (``L = len(x)``, ``K = len(k)``, ``short = min(L, K)``,
+``long = max(L, K)``), each a window of the ``'full'`` result:
 
 ``'full'``
     Every shift where the two arrays overlap in at least one sample:
-    ``N + K - 1`` values.
+    ``L + K - 1`` values.
 ``'same'``
-    ``long`` values from the middle of the full result.  For ``N >= K``
+    ``long`` values from the middle of the full result.  For ``L >= K``
     the signal is padded with ``K // 2`` zeros on the left and
     ``(K - 1) // 2`` on the right (an even kernel puts the extra zero on the
     *left*, PyTorch's ``padding='same'`` on the *right*).
@@ -32,10 +32,10 @@ Modes (``N = len(x)``, ``K = len(k)``, ``short = min(N, K)``,
 
 As in NumPy, the kernel may be longer than the signal.  Convolution is
 commutative, so ``convolve1d(x, k) == convolve1d(k, x)`` in every mode.
-Cross-correlation is not: with ``K > N``, ``correlate1d(x, k)`` is the
+Cross-correlation is not: with ``K > L``, ``correlate1d(x, k)`` is the
 reversal of ``correlate1d(k, x)`` (``np.correlate`` computes it that way),
 which makes its ``'same'`` window start one sample later than
-``convolve1d``'s when ``N`` is even.
+``convolve1d``'s when ``L`` is even.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def output_length(x_size: int, k_size: int, mode: Mode = "full") -> int:
     Returns
     -------
     int
-        ``N + K - 1`` (full), ``max(N, K)`` (same) or
-        ``max(N, K) - min(N, K) + 1`` (valid).
+        ``L + K - 1`` (full), ``max(L, K)`` (same) or
+        ``max(L, K) - min(L, K) + 1`` (valid).
 
     Raises
     ------
@@ -127,7 +127,7 @@ def _slide(x: np.ndarray, k: np.ndarray, start: int, length: int) -> np.ndarray:
 
     Full output ``j`` reads ``x[j - (K - 1) : j + 1]``, so the requested
     window needs ``K - 1 - start`` zeros before ``x`` and
-    ``start + length - N`` after it; :func:`~convkit.conv.conv1d` then slides
+    ``start + length - L`` after it; :func:`~convkit.conv.conv1d` then slides
     ``k`` over the padded signal without further padding.
     """
     before = k.size - 1 - start
@@ -147,17 +147,17 @@ def correlate1d(x: np.ndarray, k: np.ndarray, mode: Mode = "full") -> np.ndarray
 
     Parameters
     ----------
-    x : array_like, shape (N,)
+    x : array_like, shape (L,)
         Signal.
     k : array_like, shape (K,)
-        Kernel; ``K > N`` is allowed, as in NumPy.
+        Kernel; ``K > L`` is allowed, as in NumPy.
     mode : {'full', 'same', 'valid'}
         Which shifts to return (see :mod:`convkit.correlation`): output index
         ``j`` of ``'full'`` is the shift ``n = j - (K - 1)``.
 
     Returns
     -------
-    ndarray, shape (output_length(N, K, mode),)
+    ndarray, shape (output_length(L, K, mode),)
         float64 for integer input, otherwise the common float dtype.
 
     Raises
@@ -194,18 +194,18 @@ def convolve1d(x: np.ndarray, k: np.ndarray, mode: Mode = "full") -> np.ndarray:
 
     Parameters
     ----------
-    x : array_like, shape (N,)
+    x : array_like, shape (L,)
         Signal.
     k : array_like, shape (K,)
-        Kernel; ``K > N`` is allowed, and ``convolve1d(x, k, mode)`` then
+        Kernel; ``K > L`` is allowed, and ``convolve1d(x, k, mode)`` then
         equals ``convolve1d(k, x, mode)`` (convolution is commutative).
     mode : {'full', 'same', 'valid'}
         Which values to return (see :mod:`convkit.correlation`); output index
-        ``n`` of ``'full'`` is :math:`(x * k)[n]`, ``n = 0 .. N + K - 2``.
+        ``n`` of ``'full'`` is :math:`(x * k)[n]`, ``n = 0 .. L + K - 2``.
 
     Returns
     -------
-    ndarray, shape (output_length(N, K, mode),)
+    ndarray, shape (output_length(L, K, mode),)
         float64 for integer input, otherwise the common float dtype.
 
     Raises

@@ -7,9 +7,11 @@ positions:
 * parameters    ``C_out * (C_in / groups) * prod(K) + C_out`` (bias)
 * multiply-adds ``prod(O) * C_out * (C_in / groups) * prod(K)``
 
-With one group, a ``K x K`` kernel and a ``'same'`` output of ``H x W``
-these are the familiar ``N (C K^2 + 1)`` and ``C H W K^2 N`` (``N`` =
-``C_out``).  A floating-point operation counter such as
+With one group, a ``K x K`` kernel and an output of ``H_out x W_out``
+these are ``C_out (C_in K^2 + 1)`` and ``C_in H_out W_out K^2 C_out``; blog
+posts often write them ``N (C K^2 + 1)`` and ``C H W K^2 N``, with ``N`` the
+number of kernels and ``H x W`` the (stride 1, 'same') output.  A
+floating-point operation counter such as
 ``torch.utils.flop_counter.FlopCounterMode`` reports ``2 x`` multiply-adds
 (one multiply and one add each) and leaves out the bias.
 """

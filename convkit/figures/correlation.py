@@ -199,12 +199,12 @@ def flip_view(signal: Sequence[float], kernel: Sequence[float], n: int) -> str:
 
     Parameters
     ----------
-    signal : sequence of float, shape (N,)
+    signal : sequence of float, shape (L,)
         A short signal (about 10 samples fit).
     kernel : sequence of float, shape (K,)
-        A kernel with ``K <= N``.
+        A kernel with ``K <= L``.
     n : int
-        Output index of the ``'full'`` mode, ``0 <= n <= N + K - 2``.  For
+        Output index of the ``'full'`` mode, ``0 <= n <= L + K - 2``.  For
         the convolution it is :math:`(x * w)[n]`; for the correlation the
         lag :math:`\\ell = n - (K - 1)`, i.e. ``np.correlate(x, w, 'full')[n]``.
 

@@ -245,7 +245,9 @@ def signal_view(
     """A 1-d signal, the kernel and the filtered output on one time axis.
 
     The output sample ``y[j]`` is drawn at time ``j``, as the arrays line
-    up: with 'same' each output sits at the centre of its input window; with
+    up: with 'same' each output sits at the centre of its input window (half
+    a sample before it for an even ``k``, whose window
+    ``x[j - ceil(k/2) + 1 .. j + floor(k/2)]`` is centred at ``j + 1/2``); with
     causal padding at the window's end, so features show up ``(k - 1) / 2``
     samples later; 'valid' has ``k - 1`` samples fewer and puts each output
     at the window's start, ``(k - 1) / 2`` samples early.
