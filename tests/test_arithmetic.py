@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 import convkit
-from convkit.arithmetic import padding_pairs
 
 
 def torch_out_len(i, k, s, p, d):

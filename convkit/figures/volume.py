@@ -9,8 +9,8 @@
   :func:`signal_explorer` -- a 1-d signal and its filtered version (computed
   by :func:`~convkit.conv.conv1d`) for a choice of kernel and padding
   ('valid', 'same' or causal).
-* :func:`signed_image_html` -- a signed slice (a difference, a Laplacian)
-  as a red/white/blue picture with zero always white.
+* signed slices (a difference, a Laplacian) are drawn with
+  :func:`~convkit.figures.common.signed_image_html` (re-exported here).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..conv import conv1d, conv3d
 from ..interactive import Control, Explorer
 from ..svg import FONT, SVG, squares_path
 from ..volumes import SyntheticSignal
-from .common import GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, fmt, image_html, signed_image_html
+from .common import GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, fmt, signed_image_html
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -352,7 +352,6 @@ __all__ = [
     "signal_explorer",
     "signal_kernels",
     "signal_view",
-    "signed_image_html",
     "volume_explorer",
     "volume_view",
 ]
