@@ -90,6 +90,15 @@ class SVG:
             f"{escape(content)}</text>"
         )
 
+    def labels(
+        self, items: Sequence[tuple[float, float, str]], size: float = 10, fill: str = "#333"
+    ) -> None:
+        """Many short texts centred at ``(x, y)``, in one ``<g>`` (the font is written once)."""
+        texts = "".join(f"<text x='{_num(x)}' y='{_num(y)}'>{escape(t)}</text>" for x, y, t in items)
+        self.items.append(
+            f"<g font-size='{_num(size)}' text-anchor='middle' fill='{fill}' {FONT}>{texts}</g>"
+        )
+
     def grid(
         self,
         x: float,

@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Sequence
 
 import numpy as np
 
 from ..interactive import Control, Explorer
 from ..matrix import conv_matrix
-from ..svg import FONT, SVG, squares_path
+from ..svg import SVG, squares_path
 from .common import GRID, INPUT, OUTPUT, PADDING
 
 # one colour per kernel tap (Tableau 10), cycled for kernels with more than 9 taps
@@ -66,12 +65,6 @@ def tap_matrix(
     return C.astype(int) - 1  # tap t is stored as t + 1, so zeros become -1
 
 
-def _labels(svg: SVG, items: Sequence[tuple[float, float, str]], size: float, fill: str = "#333") -> None:
-    """Many short centred texts in one ``<g>`` (the font is written once)."""
-    texts = "".join(f"<text x='{x:g}' y='{y:g}'>{escape(text)}</text>" for x, y, text in items)
-    svg.items.append(f"<g font-size='{size:g}' text-anchor='middle' fill='{fill}' {FONT}>{texts}</g>")
-
-
 def _matrix_panel(
     svg: SVG,
     x0: float,
@@ -111,7 +104,7 @@ def _kernel_panel(svg: SVG, x0: float, y0: float, kernel: int, cell: float) -> N
     cells = [(x0 + b * cell, y0 + a * cell) for a in range(kernel) for b in range(kernel)]
     for tap, (x, y) in enumerate(cells):
         svg.rect(x, y, cell, cell, fill=tap_colour(tap), fill_opacity=0.85, stroke="#fff")
-    _labels(svg, [(x + cell / 2, y + cell / 2 + 3.5, f"w{tap // kernel}{tap % kernel}")
+    svg.labels([(x + cell / 2, y + cell / 2 + 3.5, f"w{tap // kernel}{tap % kernel}")
                   for tap, (x, y) in enumerate(cells)], 9, fill="#111")
 
 
@@ -216,19 +209,19 @@ def matrix_view(k: int, s: int, p: int, index: int, i: int = 4, d: int = 1) -> s
         else:  # the tap reads a padding zero: no column of C
             svg.rect(x + 3, y + 3, g - 6, g - 6, fill="none", stroke=tap_colour(tap), stroke_width=2,
                      stroke_dasharray="3 2")
-    _labels(svg, [(x_input + (p + q % i + 0.5) * g, top + (p + q // i + 0.5) * g + 3.5, str(q))
+    svg.labels([(x_input + (p + q % i + 0.5) * g, top + (p + q // i + 0.5) * g + 3.5, str(q))
                   for q in range(i * i)], 9)
 
     # output grid with flat indices = row numbers of C
     svg.grid(x_output, top, out, out, g, fill=OUTPUT, stroke=GRID)
     svg.rect(x_output + c * g + 1, top + r * g + 1, g - 2, g - 2, fill="#111", fill_opacity=0.75)
-    _labels(svg, [(x_output + (j % out + 0.5) * g, top + (j // out + 0.5) * g + 3.5, str(j))
+    svg.labels([(x_output + (j % out + 0.5) * g, top + (j // out + 0.5) * g + 3.5, str(j))
                   for j in range(n_out) if j != row], 9)
-    _labels(svg, [(x_output + (c + 0.5) * g, top + (r + 0.5) * g + 3.5, str(row))], 9, fill="#fff")
+    svg.labels([(x_output + (c + 0.5) * g, top + (r + 0.5) * g + 3.5, str(row))], 9, fill="#fff")
 
     # the matrix: column numbers on top, the highlighted row's number on the left
-    _labels(svg, [(x_matrix + (q + 0.5) * m, top - 5, str(q)) for q in range(i * i)], 7, fill="#555")
-    _labels(svg, [(x_matrix - 10, top + (row + 0.5) * m + 3, str(row))], 9, fill="#111")
+    svg.labels([(x_matrix + (q + 0.5) * m, top - 5, str(q)) for q in range(i * i)], 7, fill="#555")
+    svg.labels([(x_matrix - 10, top + (row + 0.5) * m + 3, str(row))], 9, fill="#111")
     _matrix_panel(svg, x_matrix, top, taps, m, block=(out, i), row=row)
 
     terms = [

@@ -22,21 +22,20 @@ import numpy as np
 
 from ..conv import conv1d, conv3d
 from ..interactive import Control, Explorer
-from ..svg import FONT, SVG, squares_path
+from ..svg import SVG, squares_path
 from ..volumes import SyntheticSignal
 from .common import GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, fmt, signed_image_html
 
 PADDINGS = ("valid", "same", "causal")
 
 
-def _numbers(values: np.ndarray, x0: float, y0: float, cell: float, size: float = 10) -> str:
-    """All entries of a 2-d array as centred text in one SVG group (compact)."""
-    texts = "".join(
-        f"<text x='{x0 + (j + 0.5) * cell:g}' y='{y0 + (i + 0.5) * cell + size * 0.36:.1f}'>"
-        f"{escape(fmt(values[i, j]))}</text>"
-        for i, j in np.ndindex(*values.shape)
+def _numbers(svg: SVG, values: np.ndarray, x0: float, y0: float, cell: float, size: float = 10) -> None:
+    """All entries of a 2-d array as centred text in the cells of a grid at ``(x0, y0)``."""
+    svg.labels(
+        [(x0 + (j + 0.5) * cell, y0 + (i + 0.5) * cell + size * 0.36, fmt(values[i, j]))
+         for i, j in np.ndindex(*values.shape)],
+        size, fill="#111",
     )
-    return f"<g font-size='{size:g}' text-anchor='middle' fill='#111' {FONT}>{texts}</g>"
 
 
 def _volume(value: object, name: str) -> np.ndarray:
@@ -110,7 +109,7 @@ def volume_view(x: np.ndarray, w: np.ndarray, d: int, r: int, c: int, cell: int 
             svg.path(squares_path(cells, cell), fill=KERNEL_CELL, stroke=GRID)
             svg.rect(x0 + c * cell, y_in + r * cell, kw * cell, kh * cell, fill="none",
                      stroke=KERNEL, stroke_width=2.5)
-        svg.items.append(_numbers(x[k], x0, y_in, cell))
+        _numbers(svg, x[k], x0, y_in, cell)
 
     for t in range(kd):
         x0 = margin + (d + t) * step + c * cell
@@ -119,7 +118,7 @@ def volume_view(x: np.ndarray, w: np.ndarray, d: int, r: int, c: int, cell: int 
                  stroke_width=1.5, stroke_dasharray="3 2")
         svg.text(x0 + kw * cell / 2 + 5, y_kernel - 6, f"w[{t}]", size=11, fill=KERNEL, font_weight="bold")
         svg.grid(x0, y_kernel, kh, kw, cell, fill=KERNEL_CELL, stroke=KERNEL)
-        svg.items.append(_numbers(w[t], x0, y_kernel, cell))
+        _numbers(svg, w[t], x0, y_kernel, cell)
 
     svg.text(margin, y_out - 24, f"output y = conv3d(x, w): {od} slices of {oh} × {ow}", size=13, fill="#333")
     for k in range(od):
@@ -128,7 +127,7 @@ def volume_view(x: np.ndarray, w: np.ndarray, d: int, r: int, c: int, cell: int 
         svg.grid(x0, y_out, oh, ow, cell, fill=OUTPUT, stroke=GRID)
         if k == d:
             svg.rect(x0 + c * cell + 1, y_out + r * cell + 1, cell - 2, cell - 2, fill=KERNEL, fill_opacity=0.85)
-        svg.items.append(_numbers(y[k], x0, y_out, cell))
+        _numbers(svg, y[k], x0, y_out, cell)
 
     partial = [float(np.sum(x[d + t, r : r + kh, c : c + kw] * w[t])) for t in range(kd)]
     terms = " + ".join(
