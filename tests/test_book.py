@@ -87,3 +87,17 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_chapter_starts_with_the_current_setup_cell():
+    """The install cell is generated from _config.yml's repository.url (scripts/setup_cell.py)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "setup_cell.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for nb in NOTEBOOKS:
+        first_code = next(c for c in cells(nb) if c["cell_type"] == "code")
+        assert text(first_code).startswith("# Set-up: installs convkit"), nb.name
+        assert "hide-input" in first_code["metadata"].get("tags", []), nb.name
