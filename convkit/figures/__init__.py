@@ -7,11 +7,21 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .dilated import (
+    counts_svg,
+    dilation_explorer,
+    dilation_view,
+    gridding_figure,
+    receptive_field_table,
+    stack_explorer,
+    stack_view,
+)
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
@@ -21,22 +31,29 @@ __all__ = [
     "arithmetic_view",
     "array_svg",
     "conv_matrix_svg",
+    "counts_svg",
+    "dilation_explorer",
+    "dilation_view",
     "figure_html",
     "filter_explorer",
     "filter_view",
     "flip_explorer",
     "flip_view",
+    "gridding_figure",
     "image_html",
     "matrix_explorer",
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "receptive_field_table",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "stack_explorer",
+    "stack_view",
     "volume_explorer",
     "volume_view",
 ]
