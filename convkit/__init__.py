@@ -26,7 +26,18 @@ from .arithmetic import (
 )
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
-from .cost import conv_multiply_adds, conv_parameters
+from .cost import (
+    Cost,
+    conv_cost,
+    conv_multiply_adds,
+    conv_parameters,
+    depthwise_cost,
+    depthwise_separable_cost,
+    flattened_cost,
+    pointwise_cost,
+    spatially_separable_cost,
+    transposed_conv_cost,
+)
 from .matrix import col2im, conv_matrix, im2col
 
 __version__ = "0.1.0"
