@@ -7,7 +7,7 @@ Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
 arithmetic   output sizes, padding, receptive fields
-cost         parameters and multiply-adds of a layer
+cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 kernels      classic hand-made kernels (blur, Sobel, ...)
