@@ -132,7 +132,10 @@ def _slide(x: np.ndarray, k: np.ndarray, start: int, length: int) -> np.ndarray:
     """
     before = k.size - 1 - start
     after = start + length - x.size
-    padded = np.pad(x, (before, after))
+    # NumPy's rule, not torch's: mixed dtypes promote (conv1d refuses to mix)
+    dtype = np.result_type(x, k)
+    padded = np.pad(x.astype(dtype, copy=False), (before, after))
+    k = k.astype(dtype, copy=False)
     # conv1d wants (C_in, L) and (C_out, C_in, K): one channel in, one out
     return conv1d(padded[np.newaxis], k[np.newaxis, np.newaxis])[0]
 
