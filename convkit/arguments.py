@@ -36,7 +36,7 @@ from typing import Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-#: An integer or one integer per spatial dimension (see the module docstring).
+# An integer or one integer per spatial dimension (see the module docstring).
 IntOrTuple = Union[int, Sequence[int], npt.NDArray[np.integer]]
 
 
@@ -248,8 +248,8 @@ def check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
-#: The dtypes of the torch-mirroring functions (convolutions, im2col, col2im,
-#: conv_matrix).  NumPy has no bfloat16.
+# The dtypes of the torch-mirroring functions (convolutions, im2col, col2im,
+# conv_matrix).  NumPy has no bfloat16.
 FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 

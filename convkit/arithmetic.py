@@ -30,8 +30,8 @@ from .arguments import (
     spatial_ndim,
 )
 
-#: Padding as ``torch.nn.functional.conv2d`` takes it: an int, one int per
-#: dimension, ``'valid'`` or ``'same'``.
+# Padding as ``torch.nn.functional.conv2d`` takes it: an int, one int per
+# dimension, ``'valid'`` or ``'same'``.
 Padding = Union[IntOrTuple, str]
 
 PADDING_MODES = ("valid", "same")

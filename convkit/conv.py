@@ -86,7 +86,7 @@ class ConvProblem:
         Spatial size of the output.
     unbatched : bool
         True when the caller passed ``(C_in, *spatial)``.
-    dtype : numpy.dtype
+    dtype : dtype
         The dtype of the caller's arrays, and of the result.
     """
 
