@@ -443,7 +443,7 @@ def depthwise_cost(
     >>> cost = depthwise_cost(32, 3, 112, padding=1)
     >>> cost.parameters, cost.multiply_adds   # 32 * 10, 112^2 * 32 * 9
     (320, 3612672)
-    >>> depthwise_cost(32, 3, 112, multiplier=2, padding=1, bias=False).parameters
+    >>> depthwise_cost(32, 3, 112, multiplier=2, bias=False).parameters   # 64 * 9
     576
     """
     c = positive_int(channels, "channels")
