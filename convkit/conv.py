@@ -49,6 +49,7 @@ a spatial size of 0, ``C_out = 0`` or a kernel size of 0 raise
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -76,8 +77,8 @@ class ConvProblem:
 
     Attributes
     ----------
-    x : ndarray, shape ``(N, C_in, *padded)``
-        Zero-padded, batched input, in the computation dtype (float32 or
+    input : ndarray, shape ``(N, C_in, *spatial)``
+        Batched input, *not* padded, in the computation dtype (float32 or
         float64; float16 arrays are computed in float32).
     weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
     bias : ndarray of shape ``(C_out,)`` or None
@@ -89,9 +90,16 @@ class ConvProblem:
         True when the caller passed ``(C_in, *spatial)``.
     dtype : dtype
         The dtype of the caller's arrays, and of the result.
+    padding : tuple of (int, int)
+        Zeros added ``(before, after)`` in every spatial dimension.
+
+    The zero-padded input is the property :attr:`x`, made on first use:
+    :func:`conv_fast` never needs it (it reads the unpadded input and leaves
+    zeros where a window hangs over the border), so a convolution does not
+    pay for a padded copy of its input.
     """
 
-    x: np.ndarray
+    input: np.ndarray
     weight: np.ndarray
     bias: np.ndarray | None
     stride: tuple[int, ...]
@@ -100,6 +108,14 @@ class ConvProblem:
     out_size: tuple[int, ...]
     unbatched: bool
     dtype: np.dtype
+    padding: tuple[tuple[int, int], ...]
+
+    @functools.cached_property
+    def x(self) -> np.ndarray:
+        """The zero-padded input, shape ``(N, C_in, *padded)`` (computed once, then cached)."""
+        if not any(before or after for before, after in self.padding):
+            return self.input
+        return np.pad(self.input, ((0, 0), (0, 0)) + self.padding)
 
 
 def prepare_conv(
@@ -125,7 +141,7 @@ def prepare_conv(
     Returns
     -------
     ConvProblem
-        The padded, batched input and the checked hyper-parameters.
+        The batched input, the padding and the checked hyper-parameters.
 
     Raises
     ------
@@ -200,9 +216,8 @@ def prepare_conv(
         out_size.append((padded - span) // strides[axis] + 1)
 
     compute = computation_dtype(dtype)
-    x = np.pad(x.astype(compute, copy=False), ((0, 0), (0, 0)) + pads)
     return ConvProblem(
-        x=x,
+        input=x.astype(compute, copy=False),
         weight=w.astype(compute, copy=False),
         bias=None if b is None else b.astype(compute, copy=False),
         stride=strides,
@@ -211,6 +226,7 @@ def prepare_conv(
         out_size=tuple(out_size),
         unbatched=unbatched,
         dtype=dtype,
+        padding=pads,
     )
 
 
@@ -252,6 +268,29 @@ def conv_loop(problem: ConvProblem) -> np.ndarray:
     return y
 
 
+def _windows(
+    array: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+) -> np.ndarray:
+    """Every window of the last ``len(kernel)`` axes of ``array``, as a strided view.
+
+    Returns
+    -------
+    ndarray, shape (*leading, *out, *kernel)
+        ``windows[..., j..., t...] = array[..., j*s + t*d]``; a view, no copy.
+    """
+    ndim = len(kernel)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    lead = array.ndim - ndim
+    windows = sliding_window_view(array, spans, axis=tuple(range(lead, array.ndim)))
+    # keep one window every `stride` positions and one tap every `dilation` cells
+    keep = (
+        (slice(None),) * lead
+        + tuple(slice(None, None, s) for s in stride)
+        + tuple(slice(None, None, d) for d in dilation)
+    )
+    return windows[keep]
+
+
 def im2col_windows(problem: ConvProblem) -> np.ndarray:
     """Every receptive field of the padded input, as a strided view.
 
@@ -260,18 +299,7 @@ def im2col_windows(problem: ConvProblem) -> np.ndarray:
     ndarray, shape (N, C_in, *out_size, *kernel)
         ``windows[n, c, j..., t...] = x_pad[n, c, j*s + t*d]``; a view, no copy.
     """
-    x, w = problem.x, problem.weight
-    kernel = w.shape[2:]
-    ndim = len(kernel)
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, problem.dilation))
-    windows = sliding_window_view(x, spans, axis=tuple(range(2, 2 + ndim)))
-    # keep one window every `stride` positions and one tap every `dilation` cells
-    keep = (
-        (slice(None), slice(None))
-        + tuple(slice(None, None, s) for s in problem.stride)
-        + tuple(slice(None, None, d) for d in problem.dilation)
-    )
-    return windows[keep]
+    return _windows(problem.x, problem.weight.shape[2:], problem.stride, problem.dilation)
 
 
 def _tap_slices(
@@ -288,57 +316,117 @@ def _tap_slices(
     )
 
 
-def conv_fast(problem: ConvProblem) -> np.ndarray:
-    """Vectorised convolution: im2col one image at a time + one matrix product per group.
+BLOCK_BYTES = 1 << 19
+"""Size of the columns buffer of one block in :func:`conv_fast`: 512 KiB, one core's L2 cache here."""
 
-    For each image the columns matrix ``cols`` of shape
-    ``(C_in/groups * prod(kernel), prod(out_size))`` is filled tap by tap
-    (one strided copy of a whole ``(C_in/groups, *out_size)`` block per kernel
-    tap) into a buffer reused for every image, and ``W_g @ cols`` is written
-    straight into that image's slice of the ``(N, C_out, *out_size)`` output:
-    no transpose of the result and a working memory of one image's columns.
-    A ``1 x 1`` kernel with unit stride needs no columns at all: it is a plain
-    (batched) matrix product over the channels.
+MIN_BLOCK_POSITIONS = 256
+"""Fewest output positions per block in :func:`conv_fast` (narrower products run slower)."""
+
+
+def block_rows(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> int:
+    """How many indices of the first output axis one im2col block of :func:`conv_fast` holds.
+
+    A block holds ``rows * prod(out_size[1:])`` output positions; its columns
+    matrix of ``C_in * prod(kernel)`` rows should fit in ``block_bytes``, but
+    hold at least :data:`MIN_BLOCK_POSITIONS` positions.
+
+    Parameters
+    ----------
+    problem : ConvProblem
+    block_bytes : int
+        Budget for the columns buffer.
+
+    Returns
+    -------
+    int
+        Between 1 and ``out_size[0]``.
+    """
+    c_in = problem.input.shape[1]
+    per_row = math.prod(problem.out_size[1:])
+    column_bytes = c_in * math.prod(problem.weight.shape[2:]) * problem.input.itemsize
+    rows = max(block_bytes // (column_bytes * per_row), -(-MIN_BLOCK_POSITIONS // per_row), 1)
+    return min(rows, problem.out_size[0])
+
+
+def conv_fast(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> np.ndarray:
+    """Vectorised convolution: im2col in cache-sized blocks, one matrix product per block.
+
+    For each image, the output positions are cut into blocks of whole rows
+    (indices of the first output axis, :func:`block_rows`).  For each block
+    the columns matrix ``cols`` of shape
+    ``(C_in * prod(kernel), block positions)`` is filled tap by tap (one
+    strided copy of a ``(C_in, rows, ...)`` slab per kernel tap, read straight
+    from the *unpadded* input, with zeros written only where the tap falls in
+    the padding) into a buffer of about ``block_bytes`` that is reused for
+    every block, and ``W @ cols`` (one product per group, batched) is written
+    straight into that block of the ``(N, C_out, *out_size)`` output, the bias
+    added while it is still in cache.  No padded copy of the input, no
+    transpose of the result, and a working memory of one block's columns,
+    small enough to stay in the processor's cache between the copy and the
+    product.  A ``1 x 1`` kernel with unit stride and no padding needs no
+    columns at all: it is a plain (batched) matrix product over the channels.
 
     Parameters
     ----------
     problem : ConvProblem
         Output of :func:`prepare_conv`.
+    block_bytes : int
+        Budget for one block's columns (default :data:`BLOCK_BYTES`); the
+        tests pass tiny budgets to force many blocks.
 
     Returns
     -------
     ndarray, shape (N, C_out, *out_size)
     """
-    x, w, groups = problem.x, problem.weight, problem.groups
-    batch = x.shape[0]
+    x, w, groups = problem.input, problem.weight, problem.groups
+    batch, c_in = x.shape[:2]
     c_out, in_per_group = w.shape[:2]
     out_per_group = c_out // groups
     kernel = w.shape[2:]
-    ndim = len(kernel)
-    positions = math.prod(problem.out_size)
+    out_size = problem.out_size
+    positions = math.prod(out_size)
     taps = math.prod(kernel)
     kernels = w.reshape(groups, out_per_group, in_per_group * taps)
     y = np.empty((batch, c_out, positions), dtype=np.result_type(x, w))
 
-    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and x.shape[2:] == problem.out_size
+    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and x.shape[2:] == out_size
     if pointwise:
         inputs = x.reshape(batch, groups, in_per_group, positions)
         for g in range(groups):
             np.matmul(kernels[g], inputs[:, g], out=y[:, g * out_per_group:(g + 1) * out_per_group])
-    else:
-        cols = np.empty((in_per_group, taps, *problem.out_size), dtype=x.dtype)
-        flat = cols.reshape(in_per_group * taps, positions)
-        tap_slices = [_tap_slices(tap, problem) for tap in np.ndindex(*kernel)]
-        for n in range(batch):
-            for g in range(groups):
-                channels = x[n, g * in_per_group:(g + 1) * in_per_group]
-                for t, where in enumerate(tap_slices):
-                    cols[:, t] = channels[(slice(None),) + where]
-                np.matmul(kernels[g], flat, out=y[n, g * out_per_group:(g + 1) * out_per_group])
-    y = y.reshape(batch, c_out, *problem.out_size)
-    if problem.bias is not None:
-        y += problem.bias.reshape((c_out,) + (1,) * ndim)
-    return y
+        if problem.bias is not None:
+            y += problem.bias[:, np.newaxis]
+        return y.reshape(batch, c_out, *out_size)
+
+    rows = block_rows(problem, block_bytes)
+    per_row = positions // out_size[0]
+    buffer = np.empty(c_in * taps * rows * per_row, dtype=x.dtype)
+    ndim = len(kernel)
+    order = (0,) + tuple(range(1 + ndim, 1 + 2 * ndim)) + tuple(range(1, 1 + ndim))
+    padded = None
+    if any(before or after for before, after in problem.padding):
+        # one zero-padded image, reused for every image: the border is zeroed once
+        padded = np.zeros((c_in, *(i + b + a for i, (b, a) in zip(x.shape[2:], problem.padding))), x.dtype)
+        interior = padded[(slice(None),) + tuple(slice(b, b + i) for i, (b, _) in zip(x.shape[2:], problem.padding))]
+        windows = _windows(padded, kernel, problem.stride, problem.dilation).transpose(order)
+    blocks = y.reshape(batch, groups, out_per_group, positions)
+    bias = None if problem.bias is None else problem.bias.reshape(groups, out_per_group, 1)
+    for n in range(batch):
+        if padded is None:
+            windows = _windows(x[n], kernel, problem.stride, problem.dilation).transpose(order)
+        else:
+            interior[...] = x[n]
+        # windows: (C_in, *kernel, *out_size), windows[c, t..., j...] = image[c, j*s + t*d]
+        for r0 in range(0, out_size[0], rows):
+            r1 = min(r0 + rows, out_size[0])
+            span = (r1 - r0) * per_row
+            cols = buffer[: c_in * taps * span].reshape(c_in, *kernel, r1 - r0, *out_size[1:])
+            cols[...] = windows[(slice(None),) * (1 + ndim) + (slice(r0, r1),)]
+            out = blocks[n, :, :, r0 * per_row:r1 * per_row]
+            np.matmul(kernels, cols.reshape(groups, in_per_group * taps, span), out=out)
+            if bias is not None:
+                out += bias
+    return y.reshape(batch, c_out, *out_size)
 
 
 def _convolution(
@@ -357,9 +445,9 @@ def _convolution(
     problem = prepare_conv(
         input, weight, bias, stride, padding, dilation, groups, ndim=ndim
     )
-    if problem.x.shape[1] == 0:
+    if problem.input.shape[1] == 0:
         # no input channels: torch 2.13 returns an empty (N, 0, *out), not the bias
-        y = np.zeros((problem.x.shape[0], 0, *problem.out_size), dtype=problem.dtype)
+        y = np.zeros((problem.input.shape[0], 0, *problem.out_size), dtype=problem.dtype)
     else:
         y = conv_fast(problem) if method == "fast" else conv_loop(problem)
     y = y.astype(problem.dtype, copy=False)  # float16: rounded once, at the end
