@@ -364,7 +364,7 @@ def conv_fast(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> np.ndarra
     transpose of the result, and a working memory of one block's columns,
     small enough to stay in the processor's cache between the copy and the
     product.  A ``1 x 1`` kernel with unit stride and no padding needs no
-    columns at all: it is a plain (batched) matrix product over the channels.
+    columns at all: it is one matrix product per image over the channels.
 
     Parameters
     ----------
@@ -389,13 +389,14 @@ def conv_fast(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> np.ndarra
     kernels = w.reshape(groups, out_per_group, in_per_group * taps)
     y = np.empty((batch, c_out, positions), dtype=np.result_type(x, w))
 
-    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and x.shape[2:] == out_size
-    if pointwise:
-        inputs = x.reshape(batch, groups, in_per_group, positions)
-        for g in range(groups):
-            np.matmul(kernels[g], inputs[:, g], out=y[:, g * out_per_group:(g + 1) * out_per_group])
-        if problem.bias is not None:
-            y += problem.bias[:, np.newaxis]
+    blocks = y.reshape(batch, groups, out_per_group, positions)
+    bias = None if problem.bias is None else problem.bias.reshape(groups, out_per_group, 1)
+    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and not any(map(any, problem.padding))
+    if pointwise:  # no columns: the input of each image already is the matrix
+        for n in range(batch):
+            np.matmul(kernels, x[n].reshape(groups, in_per_group, positions), out=blocks[n])
+            if bias is not None:
+                blocks[n] += bias  # while this image's output is in cache
         return y.reshape(batch, c_out, *out_size)
 
     rows = block_rows(problem, block_bytes)
@@ -409,8 +410,6 @@ def conv_fast(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> np.ndarra
         padded = np.zeros((c_in, *(i + b + a for i, (b, a) in zip(x.shape[2:], problem.padding))), x.dtype)
         interior = padded[(slice(None),) + tuple(slice(b, b + i) for i, (b, _) in zip(x.shape[2:], problem.padding))]
         windows = _windows(padded, kernel, problem.stride, problem.dilation).transpose(order)
-    blocks = y.reshape(batch, groups, out_per_group, positions)
-    bias = None if problem.bias is None else problem.bias.reshape(groups, out_per_group, 1)
     for n in range(batch):
         if padded is None:
             windows = _windows(x[n], kernel, problem.stride, problem.dilation).transpose(order)
