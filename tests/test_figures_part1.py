@@ -62,3 +62,48 @@ def test_sliding_view_title_fits():
     svg = str(array_svg(np.zeros((2, 2)), title="a long title that is wider than the grid"))
     width = float(re.search(r"width='([\d.]+)'", svg).group(1))
     assert width >= 7 * len("a long title that is wider than the grid")
+
+
+# -- 1-D and 3-D: frequency responses -------------------------------------------------------------
+from convkit.figures.volume import (  # noqa: E402
+    frequency_response_explorer,
+    frequency_response_view,
+    gaussian_taps,
+    zero_phase_response,
+)
+
+
+@pytest.mark.parametrize("kernel", [np.full(9, 1 / 9), np.full(3, 1 / 3), gaussian_taps(2.0), np.array([1.0, 2, 1]) / 4])
+def test_zero_phase_response_is_scipys_response_centred(kernel):
+    import scipy.signal
+
+    f = np.linspace(0, 50, 201)
+    _, H = scipy.signal.freqz(kernel, worN=f, fs=100.0)
+    centred = H * np.exp(1j * np.pi * f * (len(kernel) - 1) / 100.0)
+    assert np.allclose(centred.imag, 0, atol=1e-12)
+    assert np.allclose(zero_phase_response(kernel, f, 100.0), centred.real, rtol=0, atol=1e-12)
+
+
+def test_moving_average_response_has_nulls_and_a_negative_side_lobe():
+    box = np.full(9, 1 / 9)
+    assert np.allclose(zero_phase_response(box, [100 / 9, 200 / 9], 100.0), 0, atol=1e-12)
+    assert round(float(zero_phase_response(box, [16.0], 100.0)[0]), 2) == -0.23
+    html = frequency_response_view(9)
+    assert "11.1 Hz (11.1, 22.2, 33.3 … Hz)" in html and "−0.23 at 16.0 Hz" in html
+    assert html.count("<circle") == 4 + 1 + 2  # 4 nulls below 50 Hz, the side lobe, 2 legend marks
+
+
+def test_gaussian_taps_are_a_normalised_gaussian():
+    g = gaussian_taps(1.5)
+    u = np.arange(-5, 6)
+    assert g.shape == (11,) and np.allclose(g, np.exp(-u**2 / 4.5) / np.exp(-u**2 / 4.5).sum(), rtol=0, atol=1e-15)
+
+
+def test_frequency_response_explorer_and_errors():
+    explorer = frequency_response_explorer()
+    assert len(explorer.frames()) == 7 and "k = 9" in explorer.view()
+    for bad in (4, 1, 2.0):
+        with pytest.raises(ValueError, match="k must be an odd int"):
+            frequency_response_view(bad)
+    with pytest.raises(ValueError, match="symmetric"):
+        zero_phase_response(np.array([1.0, 2.0, 0.0]), [1.0], 100.0)
