@@ -107,3 +107,48 @@ def test_frequency_response_explorer_and_errors():
             frequency_response_view(bad)
     with pytest.raises(ValueError, match="symmetric"):
         zero_phase_response(np.array([1.0, 2.0, 0.0]), [1.0], 100.0)
+
+
+# -- cross-correlation: superposition -------------------------------------------------------------
+from convkit.figures.correlation import (  # noqa: E402
+    STAMP_KERNEL,
+    STAMP_SIGNAL,
+    stamps,
+    superposition_explorer,
+    superposition_view,
+)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_stamps_add_up_to_torch_transposed_convolution(stride, rng):
+    import torch
+    import torch.nn.functional as F
+
+    x, w = rng.standard_normal(7), rng.standard_normal(4)
+    rows = stamps(x, w, stride)
+    assert rows.shape == (7, 6 * stride + 4)
+    expected = F.conv_transpose1d(torch.from_numpy(x).view(1, 1, -1), torch.from_numpy(w).view(1, 1, -1), stride=stride)
+    assert np.allclose(rows.sum(axis=0), expected.flatten().numpy(), rtol=0, atol=1e-12)
+    if stride == 1:
+        assert np.allclose(rows.sum(axis=0), np.convolve(x, w), rtol=0, atol=1e-12)
+    for m in range(7):  # one stamp per sample: the kernel, unflipped, scaled by x[m]
+        assert np.allclose(rows[m, m * stride:m * stride + 4], x[m] * w) and np.count_nonzero(rows[m]) <= 4
+
+
+def test_superposition_view_shows_the_stamps_so_far():
+    first = superposition_view(STAMP_SIGNAL, STAMP_KERNEL, 0)
+    last = superposition_view(STAMP_SIGNAL, STAMP_KERNEL, len(STAMP_SIGNAL) - 1)
+    assert "Stamps 0 … 0 added" in first and "All stamps added" in last
+    assert "np.convolve(x, w)" in last and "(w[2], w[1], w[0]): that is the flip" in last
+    assert "F.conv_transpose1d(x, w, stride=2)" in superposition_view(STAMP_SIGNAL, STAMP_KERNEL, 2, stride=2)
+    assert len(superposition_explorer().frames()) == 2 * len(STAMP_SIGNAL)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: stamps([], [1.0]), "non-empty"),
+    (lambda: stamps([1.0], [1.0], stride=0), "stride must be a positive int"),
+    (lambda: superposition_view(STAMP_SIGNAL, STAMP_KERNEL, len(STAMP_SIGNAL)), "m must be an int"),
+])
+def test_superposition_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
