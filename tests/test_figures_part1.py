@@ -152,3 +152,38 @@ def test_superposition_view_shows_the_stamps_so_far():
 def test_superposition_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- convolution in deep learning: one output value, channel by channel -------------------------
+from convkit.figures.filters import channel_sum_example, channel_sum_explorer, channel_sum_view  # noqa: E402
+
+
+def test_channel_sum_view_numbers_are_torchs():
+    import torch
+    import torch.nn.functional as F
+
+    x, w, b = channel_sum_example()
+    y = F.conv2d(torch.from_numpy(x)[None], torch.from_numpy(w)[None], torch.tensor([b], dtype=torch.float64))[0, 0]
+    for i in range(3):
+        for j in range(3):
+            html = channel_sum_view(x, w, b, i, j)
+            partials = [F.conv2d(torch.from_numpy(x[c])[None, None], torch.from_numpy(w[c])[None, None])[0, 0, i, j]
+                        for c in range(3)]
+            for c, partial in enumerate(partials):
+                assert f"partial {int(partial)}<" in html
+                assert f"channel {c}: " in html
+            assert f"y[{i}, {j}] = " in html and f"= <b>{int(y[i, j])}</b></div>" in html
+            assert f"window ({i}, {j}): rows {i}…{i + 2}, columns {j}…{j + 2}" in html
+
+
+def test_channel_sum_explorer_has_one_frame_per_window():
+    explorer = channel_sum_explorer()
+    assert len(explorer.frames()) == 9
+    assert [c.label for c in explorer.controls] == ["window row i", "window column j"]
+
+
+@pytest.mark.parametrize("i,j", [(3, 0), (0, -1)])
+def test_channel_sum_view_rejects_windows_outside(i, j):
+    x, w, b = channel_sum_example()
+    with pytest.raises(ValueError, match="must be an int in"):
+        channel_sum_view(x, w, b, i, j)
