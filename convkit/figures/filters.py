@@ -233,6 +233,8 @@ def channel_contributions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
+    dtype = np.result_type(x, w)  # a figure helper: NumPy's promotion, not conv2d's strict rule
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (C, H, W), got shape {x.shape}")
     if w.ndim != 3:
@@ -403,8 +405,10 @@ def channel_sum_view(x: np.ndarray, w: np.ndarray, b: float, i: int, j: int, cel
     w = as_float_array(w, "w")
     if x.ndim != 3 or w.ndim != 3 or x.shape[0] != w.shape[0]:
         raise ValueError(f"x must be (C_in, H, W) and w (C_in, kH, kW) with the same C_in, got {x.shape} and {w.shape}")
+    dtype = np.result_type(x, w)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     partials = channel_contributions(x, w)  # (C_in, H_out, W_out)
-    y = conv2d(x[None], w[None], np.array([float(b)]))[0, 0]
+    y = conv2d(x[None], w[None], np.array([b], dtype=dtype))[0, 0]
     channels, height, width = x.shape
     kh, kw = w.shape[1:]
     out_h, out_w = y.shape
