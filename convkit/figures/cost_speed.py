@@ -2,8 +2,9 @@
 
 * :func:`layer_types` -- the layer types side by side, each with its cost
   (:mod:`convkit.cost`) and the equivalent ``torch.nn`` module;
-* :func:`time_call`, :func:`time_layers` -- measured wall time in torch on
-  the CPU (warm-up, median of repeats);
+* :func:`time_call`, :func:`interleaved_medians`, :func:`time_layers` --
+  measured wall time in torch on the CPU (warm-up, median of repeats, the
+  layers timed in turns);
 * :func:`measure_machine` -- the two numbers of a roofline: peak matrix-product
   throughput (a large ``torch.matmul``) and memory bandwidth (a large copy);
 * :func:`roofline_figure` -- measured time against multiply-adds, and achieved
@@ -19,6 +20,7 @@ that need it); the rest of ``convkit`` needs NumPy only.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
@@ -184,14 +186,33 @@ def bar_images(count: int, size: int = 16, noise: float = 0.3, seed: int = 0) ->
 
 def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` in seconds, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
+    return interleaved_medians([fn], repeats, warmup)[0]
+
+
+def interleaved_medians(fns: Sequence[Callable[[], object]], repeats: int = 5, warmup: int = 1) -> list[float]:
+    """Median wall time of each function, timed in turns.
+
+    Every function is called ``warmup`` times untimed (the first call of a
+    layer allocates its buffers and picks an algorithm), then the functions
+    are timed one after the other, ``repeats`` rounds: a change of load on
+    the machine during the measurement then slows all of them alike instead
+    of one, and the median ignores the rounds it hit hardest.
+
+    Returns
+    -------
+    list of float
+        Seconds, in the order of ``fns``.
+    """
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 @dataclass(frozen=True)
@@ -231,7 +252,8 @@ def time_layers(
     batch : int
         ``N``.
     repeats : int
-        Timed calls per layer (the median is kept), after one warm-up call.
+        Timed calls per layer (the median is kept), after one warm-up call;
+        the layers are timed in turns (:func:`interleaved_medians`).
     seed : int
         Seeds the weights and the input.
 
@@ -242,19 +264,26 @@ def time_layers(
     import torch
 
     torch.manual_seed(seed)
-    results = []
+    calls = []
     for layer in types:
         module = layer.module(channels, kernel).eval()
         side = layer.input_size(size)
         x = torch.randn(batch, channels, side, side)
         with torch.no_grad():
             out = module(x)
-            if out.shape != (batch, channels, size, size):
-                raise RuntimeError(f"{layer.name}: output shape {tuple(out.shape)}")
-            seconds = time_call(lambda: module(x), repeats=repeats)
-        results.append(Measurement(layer, channels, kernel, size, batch,
-                                   layer.cost(channels, kernel, size, batch), seconds))
-    return results
+        if out.shape != (batch, channels, size, size):
+            raise RuntimeError(f"{layer.name}: output shape {tuple(out.shape)}")
+        calls.append(functools.partial(_forward, module, x))
+    seconds = interleaved_medians(calls, repeats=repeats)
+    return [Measurement(layer, channels, kernel, size, batch, layer.cost(channels, kernel, size, batch), t)
+            for layer, t in zip(types, seconds)]
+
+
+def _forward(module: "torch.nn.Module", x: "torch.Tensor") -> "torch.Tensor":
+    import torch
+
+    with torch.no_grad():
+        return module(x)
 
 
 @dataclass(frozen=True)
@@ -346,9 +375,6 @@ def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str
     str
         Inline SVG.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
@@ -403,9 +429,6 @@ def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine)
     str
         Inline SVG.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
