@@ -23,3 +23,30 @@ torch.set_num_threads(1)
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# -- page weights, printed after the run (tests/test_site.py records them; with
+# pytest-xdist the workers' output is not shown, so they go through a file)
+_SESSION_START = [0.0]
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _SESSION_START[0] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    import json
+    from pathlib import Path
+
+    report = Path(__file__).resolve().parents[1] / "_build" / "screenshots" / "page-weight.jsonl"
+    if not report.exists() or report.stat().st_mtime < _SESSION_START[0]:
+        return
+    rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
+    if not rows:
+        return
+    terminalreporter.section("page weight (first visit, desktop: the page and every file it loads)")
+    for row in sorted(rows, key=lambda r: (r["page"].startswith("("), r["page"])):
+        extra = f"   (MathJax {row['mathjax'] / 1e6:.1f} MB)" if "mathjax" in row else ""
+        terminalreporter.write_line(f"{row['page']:40s} {row['bytes'] / 1e6:8.2f} MB{extra}")
