@@ -46,7 +46,11 @@ def pytest_terminal_summary(terminalreporter):
     rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
     if not rows:
         return
-    terminalreporter.section("page weight (first visit, desktop: the page and every file it loads)")
+    terminalreporter.section("page weight (desktop)")
+    terminalreporter.write_line(f"{'page':40s} {'page MB':>8s} {'first visit MB':>15s}")
     for row in sorted(rows, key=lambda r: (r["page"].startswith("("), r["page"])):
-        extra = f"   (MathJax {row['mathjax'] / 1e6:.1f} MB)" if "mathjax" in row else ""
-        terminalreporter.write_line(f"{row['page']:40s} {row['bytes'] / 1e6:8.2f} MB{extra}")
+        if "site" in row:
+            terminalreporter.write_line(
+                f"{row['page']:40s} {row['site'] / 1e6:8.2f}   (all files; MathJax {row['mathjax'] / 1e6:.1f} MB)")
+        else:
+            terminalreporter.write_line(f"{row['page']:40s} {row['page_bytes'] / 1e6:8.2f} {row['first_visit'] / 1e6:15.2f}")

@@ -93,7 +93,7 @@ def array_svg(
         raise ValueError(f"values must be 2-d, got shape {values.shape}")
     rows, cols = values.shape
     top = 20 if title else 2
-    svg = SVG(cols * cell + 4, rows * cell + top + 2)
+    svg = SVG(cols * cell + 4, rows * cell + top + 2, label=f"{title or 'array'}: {rows} x {cols} grid of numbers")
     if title:
         svg.text(2, 14, title, size=12, fill="#333")
     svg.grid(2, top, rows, cols, cell, fill=fill, stroke=GRID)
