@@ -6,6 +6,8 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
+transposed   transposed convolution: ``conv_transpose1d``, ``conv_transpose2d``, ``conv_transpose3d``
+grad         gradients of a convolution (``torch.nn.grad``): ``conv2d_input``, ``conv2d_weight``, ...
 arithmetic   output sizes, padding, receptive fields
 cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
@@ -16,7 +18,7 @@ interactive  ``Explorer``: figures with sliders, live in Jupyter and static on t
 figures      the book's pictures, one module per chapter
 """
 
-from . import images, kernels, volumes
+from . import grad, images, kernels, volumes
 from .arithmetic import (
     conv_output_size,
     conv_transpose_output_size,
@@ -28,6 +30,7 @@ from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
 from .matrix import col2im, conv_matrix, im2col
+from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 
 __version__ = "0.1.0"
 
@@ -40,11 +43,15 @@ __all__ = [
     "conv_multiply_adds",
     "conv_output_size",
     "conv_parameters",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "conv_transpose_output_size",
     "convnd",
     "convolve1d",
     "correlate1d",
     "effective_kernel_size",
+    "grad",
     "im2col",
     "images",
     "kernels",
