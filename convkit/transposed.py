@@ -564,6 +564,83 @@ def conv_transpose3d(
     return _transposed(3, input, weight, bias, stride, padding, output_padding, groups, dilation, method)
 
 
+def overlap_count(
+    input_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> np.ndarray:
+    """How many kernel copies land on each output cell of a transposed convolution.
+
+    It is the transposed convolution of an all-ones input with an all-ones
+    kernel (one channel): cell ``q`` counts the pairs (input pixel ``j``, tap
+    ``t``) with ``q = j s + t d - p``.  Uneven counts in the interior are the
+    source of checkerboard artifacts.
+
+    Parameters
+    ----------
+    input_size, kernel_size : int or tuple of int
+        Spatial sizes (a tuple sets the number of dimensions; an int means 1-d
+        unless another argument is a tuple).
+    stride, padding, output_padding, dilation : int or tuple of int
+        As for :func:`conv_transpose2d`.
+
+    Returns
+    -------
+    ndarray of int, shape ``out``
+
+    Examples
+    --------
+    >>> overlap_count(5, 3, stride=2)
+    array([1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1])
+    """
+    values = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    lengths = {len(v) for v in values if isinstance(v, (tuple, list))}
+    if len(lengths) > 1:
+        raise ValueError(f"tuple arguments must all have the same length, got lengths {sorted(lengths)}")
+    ndim = lengths.pop() if lengths else 1
+    size = positive_tuple(input_size, ndim, "input_size")
+    kernel = positive_tuple(kernel_size, ndim, "kernel_size")
+    ones = np.ones((1, 1, *size))
+    counts = _transposed(ndim, ones, np.ones((1, 1, *kernel)), None, stride, padding, output_padding,
+                         1, dilation, "fast")
+    return np.rint(counts[0, 0]).astype(int)
+
+
+def upsample_nearest(input: np.ndarray, scale_factor: IntOrTuple) -> np.ndarray:
+    """Nearest-neighbour upsampling by an integer factor: every pixel becomes an ``s x s`` block.
+
+    The same as ``torch.nn.functional.interpolate(input, scale_factor=s,
+    mode='nearest')`` for integer ``s``.  Followed by an ordinary convolution
+    it gives the *resize-convolution* recommended by Odena et al. (2016)
+    instead of a strided transposed convolution.
+
+    Parameters
+    ----------
+    input : ndarray, shape ``(N, C, *spatial)``
+    scale_factor : int or tuple of int
+        ``>= 1``, one per spatial axis.
+
+    Returns
+    -------
+    ndarray, shape ``(N, C, *(s * spatial))``
+
+    Examples
+    --------
+    >>> upsample_nearest(np.array([[[1.0, 2.0]]]), 3)
+    array([[[1., 1., 1., 2., 2., 2.]]])
+    """
+    x = as_float_array(input, "input")
+    if x.ndim < 3:
+        raise ValueError(f"input must have shape (N, C, *spatial), got shape {x.shape}")
+    scales = positive_tuple(scale_factor, x.ndim - 2, "scale_factor")
+    for axis, scale in enumerate(scales):
+        x = np.repeat(x, scale, axis=2 + axis)
+    return x
+
+
 __all__ = [
     "TransposeProblem",
     "compute",
@@ -573,7 +650,9 @@ __all__ = [
     "conv_transpose_fast",
     "conv_transpose_scatter",
     "conv_transpose_zero_insertion",
+    "overlap_count",
     "prepare_conv_transpose",
     "transposed_kernel",
+    "upsample_nearest",
     "zero_insert",
 ]

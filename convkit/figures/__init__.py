@@ -7,6 +7,7 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+transposed   three views of a transposed convolution, overlap counts, checkerboards
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
@@ -14,6 +15,14 @@ from .common import array_svg, figure_html, image_html, signed_image_html, signe
 from .correlation import flip_explorer, flip_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .transposed import (
+    scatter_animation,
+    stack_explorer,
+    three_views_html,
+    transposed_explorer,
+    transposed_view,
+    zero_insertion_view,
+)
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "image_html",
     "matrix_explorer",
     "matrix_view",
+    "scatter_animation",
     "mixing_explorer",
     "mixing_view",
     "signal_explorer",
@@ -37,6 +47,11 @@ __all__ = [
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "stack_explorer",
+    "three_views_html",
+    "transposed_explorer",
+    "transposed_view",
     "volume_explorer",
     "volume_view",
+    "zero_insertion_view",
 ]
