@@ -319,7 +319,7 @@ def scatter_view(y: np.ndarray, w: np.ndarray, step: int, stride: int = 2, paddi
     str
         HTML: input (current pixel marked), kernel, the current stamp, the
         full accumulated result with the cropped border hatched and the
-        output window framed; the sums come from :func:`conv_transpose2d`.
+        output window framed; the sums come from :func:`convkit.transposed.conv_transpose2d`.
     """
     y = np.asarray(y, dtype=float)
     w = np.asarray(w, dtype=float)
