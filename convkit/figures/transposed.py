@@ -629,7 +629,7 @@ def counts_1d_svg(cases: Sequence[tuple[int, int]] = ((3, 2), (4, 2), (5, 3), (3
     """
     rows = [(k, s, overlap_count(i, k, s)) for k, s in cases]
     longest = max(len(c) for _, _, c in rows)
-    unit, left = 11, 120
+    unit, left = 15, 120
     heights = [int(c.max()) * unit + 24 for _, _, c in rows]
     svg = SVG(left + longest * cell + 10, sum(heights) + 8,
               label="overlap counts of 1-d transposed convolutions")
