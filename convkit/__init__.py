@@ -9,7 +9,7 @@ conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
 transposed   transposed convolution: ``conv_transpose1d``, ``conv_transpose2d``, ``conv_transpose3d``
 grad         gradients of a convolution (``torch.nn.grad``): ``conv2d_input``, ``conv2d_weight``, ...
 arithmetic   output sizes, padding, receptive fields
-cost         parameters and multiply-adds of a layer
+cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 kernels      classic hand-made kernels (blur, Sobel, ...)
@@ -28,7 +28,18 @@ from .arithmetic import (
 )
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
-from .cost import conv_multiply_adds, conv_parameters
+from .cost import (
+    Cost,
+    conv_cost,
+    conv_multiply_adds,
+    conv_parameters,
+    depthwise_cost,
+    depthwise_separable_cost,
+    flattened_cost,
+    pointwise_cost,
+    spatially_separable_cost,
+    transposed_conv_cost,
+)
 from .matrix import col2im, conv_matrix, im2col
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 
