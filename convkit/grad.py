@@ -17,7 +17,8 @@ For ``y = conv(x, w)`` (:func:`convkit.conv.convnd`) and an upstream gradient
 ``conv1d_input`` ... ``conv3d_weight`` take the arguments of their
 ``torch.nn.grad`` namesakes; ``padding`` may also be ``'valid'`` or
 ``'same'`` (as for :func:`convkit.conv.conv2d`), and unbatched shapes are
-accepted.
+accepted.  The arrays follow the dtype rule of :mod:`convkit.conv` (one
+float dtype; float16 computed in float32 and rounded once).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .arguments import IntOrTuple, as_float_array, positive_int, positive_tuple
+from .arguments import (
+    IntOrTuple,
+    computation_dtype,
+    floating_array,
+    positive_int,
+    positive_tuple,
+    same_dtype,
+)
 from .arithmetic import Padding, padding_pairs
 from .conv import convnd
 from .transposed import TransposeProblem, compute
@@ -107,38 +115,40 @@ def _check(
 
 def _conv_input(ndim, input_size, weight, grad_output, stride, padding, dilation, groups):
     size = _shape(input_size, "input_size")
-    w = as_float_array(weight, "weight")
-    g = as_float_array(grad_output, "grad_output")
+    w = floating_array(weight, "weight")
+    g = floating_array(grad_output, "grad_output")
+    dtype = same_dtype(weight=w, grad_output=g)
     strides, pads, dilations, groups, batched = _check(
         ndim, size, w.shape, g, stride, padding, dilation, groups,
         input_name="input_size", weight_name="weight",
     )
     if not batched:
         g = g[np.newaxis]
-    dtype = np.result_type(w, g)
+    compute_ = computation_dtype(dtype)
     # C^T g: the transposed convolution with the same weight, cropped by the
     # padding before and cut to the input size (the output_padding of torch)
     problem = TransposeProblem(
-        x=g.astype(dtype, copy=False), weight=w.astype(dtype, copy=False), bias=None,
+        x=g.astype(compute_, copy=False), weight=w.astype(compute_, copy=False), bias=None,
         stride=strides, dilation=dilations, crop=tuple(before for before, _ in pads),
-        groups=groups, out_size=tuple(size[-ndim:]), unbatched=not batched,
+        groups=groups, out_size=tuple(size[-ndim:]), unbatched=not batched, dtype=dtype,
     )
     return compute(problem)
 
 
 def _conv_weight(ndim, input, weight_size, grad_output, stride, padding, dilation, groups):
-    x = as_float_array(input, "input")
+    x = floating_array(input, "input")
     size = _shape(weight_size, "weight_size")
-    g = as_float_array(grad_output, "grad_output")
+    g = floating_array(grad_output, "grad_output")
+    dtype = same_dtype(input=x, grad_output=g)
     strides, pads, dilations, groups, batched = _check(
         ndim, x.shape, size, g, stride, padding, dilation, groups,
         input_name="input", weight_name="weight_size",
     )
     if not batched:
         x, g = x[np.newaxis], g[np.newaxis]
-    dtype = np.result_type(x, g)
-    x = np.pad(x.astype(dtype, copy=False), ((0, 0), (0, 0)) + pads)
-    g = g.astype(dtype, copy=False)
+    compute_ = computation_dtype(dtype)
+    x = np.pad(x.astype(compute_, copy=False), ((0, 0), (0, 0)) + pads)
+    g = g.astype(compute_, copy=False)
     c_out, in_per_group, kernel = size[0], size[1], size[2:]
     if x.shape[0] == 0:  # an empty batch contributes nothing
         return np.zeros(size, dtype=dtype)
@@ -152,7 +162,7 @@ def _conv_weight(ndim, input, weight_size, grad_output, stride, padding, dilatio
         gs = g[:, group * out_per_group:(group + 1) * out_per_group].swapaxes(0, 1)
         corr = convnd(xs, gs, stride=dilations, dilation=strides)  # (C_in/g, C_out/g, *>=kernel)
         blocks.append(corr[crop].swapaxes(0, 1))
-    return np.concatenate(blocks, axis=0)
+    return np.concatenate(blocks, axis=0).astype(dtype, copy=False)
 
 
 def conv1d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1, groups=1):

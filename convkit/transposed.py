@@ -36,6 +36,10 @@ Shapes (``*`` stands for the ``ndim`` spatial sizes):
 * output: ``(N, C_out, *out)`` with, per axis,
   ``o = (i - 1) s - 2 p + d (k - 1) + output_padding + 1``
   (:func:`convkit.arithmetic.conv_transpose_output_size`).
+
+Dtypes follow :mod:`convkit.conv`: float16, float32 or float64 arrays, all of
+the same dtype (no silent promotion, integers refused, as documented in
+:mod:`convkit.arguments`); float16 is computed in float32 and rounded once.
 """
 
 from __future__ import annotations
@@ -48,10 +52,13 @@ import numpy as np
 
 from .arguments import (
     IntOrTuple,
-    as_float_array,
+    computation_dtype,
+    floating_array,
     nonnegative_tuple,
     positive_int,
     positive_tuple,
+    same_dtype,
+    spatial_ndim,
 )
 from .arithmetic import conv_transpose_output_size
 
@@ -73,7 +80,8 @@ class TransposeProblem:
     Attributes
     ----------
     x : ndarray, shape ``(N, C_in, *spatial)``
-        Batched input, in the computation dtype.
+        Batched input, in the computation dtype (float32 or float64; float16
+        arrays are computed in float32).
     weight : ndarray, shape ``(C_in, C_out / groups, *kernel)``
     bias : ndarray of shape ``(C_out,)`` or None
     stride, dilation : tuple of int
@@ -84,6 +92,8 @@ class TransposeProblem:
         Spatial size of the output.
     unbatched : bool
         True when the caller passed ``(C_in, *spatial)``.
+    dtype : dtype
+        The dtype of the caller's arrays, and of the result.
     """
 
     x: np.ndarray
@@ -95,6 +105,7 @@ class TransposeProblem:
     groups: int
     out_size: tuple[int, ...]
     unbatched: bool
+    dtype: np.dtype
 
     @property
     def full_size(self) -> tuple[int, ...]:
@@ -106,12 +117,13 @@ class TransposeProblem:
 
     @property
     def out_channels(self) -> int:
+        """``C_out = weight.shape[1] * groups``."""
         return self.weight.shape[1] * self.groups
 
 
 def check_transpose_arrays(
     input: object, weight: object, bias: object, groups: object, *, ndim: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, bool]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, bool, np.dtype]:
     """Check the arrays and ``groups`` of an ``ndim``-d transposed convolution.
 
     Returns
@@ -119,18 +131,22 @@ def check_transpose_arrays(
     x : ndarray, shape ``(N, C_in, *spatial)`` (batched)
     w : ndarray, shape ``(C_in, C_out / groups, *kernel)``
     b : ndarray, shape ``(C_out,)``, or None
+        The three in the computation dtype (float16 becomes float32).
     groups : int
     unbatched : bool
+    dtype : dtype
+        The common dtype of the arrays (float16, float32 or float64).
 
     Raises
     ------
     TypeError, ValueError
-        Naming the argument and the rule (ranks, empty dimensions, groups
-        dividing ``C_in``, channel mismatch, bias shape).
+        Naming the argument and the rule (dtypes, ranks, empty dimensions,
+        groups dividing ``C_in``, channel mismatch, bias shape).
     """
-    x = as_float_array(input, "input")
-    w = as_float_array(weight, "weight")
-    b = None if bias is None else as_float_array(bias, "bias")
+    x = floating_array(input, "input")
+    w = floating_array(weight, "weight")
+    b = None if bias is None else floating_array(bias, "bias")
+    dtype = same_dtype(input=x, weight=w, bias=b)
     kernel_axes = ", ".join("k" + str(a) for a in range(ndim))
     if w.ndim != ndim + 2:
         raise ValueError(
@@ -170,13 +186,14 @@ def check_transpose_arrays(
             f"bias must have shape (C_out,) = ({c_out},) with C_out = weight.shape[1] * groups "
             f"= {w.shape[1]} * {groups}, got {b.shape}"
         )
-    dtype = np.result_type(x, w, *(() if b is None else (b,)))
+    compute = computation_dtype(dtype)
     return (
-        x.astype(dtype, copy=False),
-        w.astype(dtype, copy=False),
-        None if b is None else b.astype(dtype, copy=False),
+        x.astype(compute, copy=False),
+        w.astype(compute, copy=False),
+        None if b is None else b.astype(compute, copy=False),
         groups,
         unbatched,
+        dtype,
     )
 
 
@@ -197,7 +214,8 @@ def prepare_conv_transpose(
     Raises ``TypeError``/``ValueError`` naming the argument and the rule it
     breaks; see :func:`conv_transpose2d` for the rules.
     """
-    x, w, b, groups, unbatched = check_transpose_arrays(input, weight, bias, groups, ndim=ndim)
+    x, w, b, groups, unbatched, dtype = check_transpose_arrays(input, weight, bias, groups,
+                                                                ndim=ndim)
     if isinstance(padding, str):
         raise TypeError(
             f"padding must be an int or a tuple of {ndim} ints for a transposed convolution "
@@ -208,10 +226,11 @@ def prepare_conv_transpose(
     pads = nonnegative_tuple(padding, ndim, "padding")
     extra = nonnegative_tuple(output_padding, ndim, "output_padding")
     # checks output_padding < max(stride, dilation) and a positive output size
-    out = conv_transpose_output_size(x.shape[2:], w.shape[2:], strides, pads, dilations, extra)
+    out = conv_transpose_output_size(x.shape[2:], w.shape[2:], strides, pads,
+                                     output_padding=extra, dilation=dilations)
     return TransposeProblem(
         x=x, weight=w, bias=b, stride=strides, dilation=dilations, crop=pads,
-        groups=groups, out_size=tuple(out), unbatched=unbatched,
+        groups=groups, out_size=tuple(out), unbatched=unbatched, dtype=dtype,
     )
 
 
@@ -432,10 +451,14 @@ _IMPLEMENTATIONS = {
 
 
 def compute(problem: TransposeProblem, method: Method = "fast") -> np.ndarray:
-    """Run one of the three methods on a checked problem; unbatched in, unbatched out."""
+    """Run one of the three methods on a checked problem.
+
+    Unbatched in, unbatched out; the result is rounded to ``problem.dtype``
+    once, at the end (float16 was computed in float32).
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    y = _IMPLEMENTATIONS[method](problem)
+    y = _IMPLEMENTATIONS[method](problem).astype(problem.dtype, copy=False)
     return y[0] if problem.unbatched else y
 
 
@@ -494,7 +517,7 @@ def conv_transpose2d(
     Parameters
     ----------
     input : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
-        Integer input is converted to float64.
+        float16, float32 or float64.
     weight : ndarray, shape (C_in, C_out / groups, kH, kW)
         The weight of the convolution being transposed (whose ``C_out`` is
         ``C_in`` here).
@@ -521,13 +544,14 @@ def conv_transpose2d(
     -------
     ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
         ``H_out = (H - 1) s - 2 p + d (kH - 1) + output_padding + 1`` (same
-        for ``W``), in the common dtype of the arrays.
+        for ``W``), in the dtype of the arrays (float16 is computed in
+        float32 and rounded once).
 
     Raises
     ------
     TypeError
-        Non-integer hyper-parameters, string padding, complex or non-numeric
-        arrays.
+        Non-integer hyper-parameters, string padding, arrays that are not
+        float16/32/64 or that mix dtypes.
     ValueError
         Wrong ranks, empty dimensions, channel mismatch, groups that do not
         divide ``C_in``, bias of the wrong shape, non-positive stride /
@@ -582,8 +606,8 @@ def overlap_count(
     Parameters
     ----------
     input_size, kernel_size : int or tuple of int
-        Spatial sizes (a tuple sets the number of dimensions; an int means 1-d
-        unless another argument is a tuple).
+        Spatial sizes (the array-like rule of :mod:`convkit.arguments`: the
+        sequences set the number of dimensions; all ints mean 1-d).
     stride, padding, output_padding, dilation : int or tuple of int
         As for :func:`conv_transpose2d`.
 
@@ -596,11 +620,10 @@ def overlap_count(
     >>> overlap_count(5, 3, stride=2)
     array([1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1])
     """
-    values = (input_size, kernel_size, stride, padding, output_padding, dilation)
-    lengths = {len(v) for v in values if isinstance(v, (tuple, list))}
-    if len(lengths) > 1:
-        raise ValueError(f"tuple arguments must all have the same length, got lengths {sorted(lengths)}")
-    ndim = lengths.pop() if lengths else 1
+    ndim, _ = spatial_ndim(
+        1, input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation,
+    )
     size = positive_tuple(input_size, ndim, "input_size")
     kernel = positive_tuple(kernel_size, ndim, "kernel_size")
     ones = np.ones((1, 1, *size))
@@ -632,7 +655,7 @@ def upsample_nearest(input: np.ndarray, scale_factor: IntOrTuple) -> np.ndarray:
     >>> upsample_nearest(np.array([[[1.0, 2.0]]]), 3)
     array([[[1., 1., 1., 2., 2., 2.]]])
     """
-    x = as_float_array(input, "input")
+    x = floating_array(input, "input")
     if x.ndim < 3:
         raise ValueError(f"input must have shape (N, C, *spatial), got shape {x.shape}")
     scales = positive_tuple(scale_factor, x.ndim - 2, "scale_factor")

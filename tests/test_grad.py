@@ -73,6 +73,21 @@ def test_float32_stays_float32(rng):
     np.testing.assert_allclose(dx, ref.numpy(), rtol=1e-5, atol=1e-5)
 
 
+def test_float16_is_computed_in_float32(rng):
+    x = rng.standard_normal((1, 32, 6, 6)).astype(np.float16)
+    w = rng.standard_normal((4, 32, 3, 3)).astype(np.float16)
+    g = rng.standard_normal((1, 4, 4, 4)).astype(np.float16)
+    dx = grad.conv2d_input(x.shape, w, g)
+    dw = grad.conv2d_weight(x, w.shape, g)
+    assert dx.dtype == dw.dtype == np.float16
+    wt, gt, xt = (torch.from_numpy(a).double() for a in (w, g, x))
+    exact_dx = torch.nn.grad.conv2d_input(x.shape, wt, gt).numpy()
+    exact_dw = torch.nn.grad.conv2d_weight(xt, w.shape, gt).numpy()
+    for got, exact in [(dx, exact_dx), (dw, exact_dw)]:
+        ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+        assert np.all(np.abs(got.astype(np.float64) - exact) <= ulp)
+
+
 def test_unbatched_and_empty_batch(rng):
     x = rng.standard_normal((3, 6, 6))
     w = rng.standard_normal((2, 3, 3, 3))
@@ -114,7 +129,12 @@ def test_grad_output_batched_like_the_input():
         (lambda: grad.conv2d_input(X.shape, W, G, groups=2, padding="same", stride=2), ValueError,
          r"padding='same' requires stride 1"),
         (lambda: grad.conv2d_input((2, 4, 2, 2), W, G, groups=2), ValueError, r"kernel is larger than the padded input"),
-        (lambda: grad.conv2d_weight(X.astype(complex), W.shape, G, groups=2), TypeError, r"input must be a real"),
+        (lambda: grad.conv2d_weight(X.astype(complex), W.shape, G, groups=2), TypeError,
+         r"input must be a float16, float32 or float64 array"),
+        (lambda: grad.conv2d_input(X.shape, W, G.astype(np.float32), groups=2), TypeError,
+         r"weight, grad_output must have the same dtype"),
+        (lambda: grad.conv2d_weight(X.astype(int), W.shape, G, groups=2), TypeError,
+         r"input must be a float16"),
         (lambda: grad.conv1d_input((2, 4, 8), W, G, groups=2), ValueError, r"weight must have 3 dimensions"),
     ],
 )

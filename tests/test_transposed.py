@@ -147,12 +147,30 @@ def test_float32_stays_float32(method, rng):
     np.testing.assert_allclose(got, expected.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_mixed_precision_and_integers_promote_to_float64(rng):
+def test_float16_is_computed_in_float32_and_rounded_once(rng):
+    x = rng.standard_normal((1, 64, 5, 5)).astype(np.float16)
+    w = rng.standard_normal((64, 2, 3, 3)).astype(np.float16)
+    exact = F.conv_transpose2d(torch.from_numpy(x).double(), torch.from_numpy(w).double(), stride=2)
+    for method in METHODS:
+        got = convkit.conv_transpose2d(x, w, stride=2, method=method)
+        assert got.dtype == np.float16
+        ulp = np.spacing(np.abs(exact.numpy()).astype(np.float16)).astype(np.float64)
+        assert np.all(np.abs(got.astype(np.float64) - exact.numpy()) <= ulp)
+    assert F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2).dtype == torch.float16
+
+
+def test_dtypes_are_never_mixed_or_converted(rng):
+    """As torch: float32 input with a float64 weight is an error; convkit also refuses integers."""
     x = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
-    assert convkit.conv_transpose2d(x, rng.standard_normal((2, 1, 2, 2))).dtype == np.float64
-    got = convkit.conv_transpose1d(np.array([[[1, 2]]]), np.array([[[1, 10, 100]]]), stride=2)
-    assert got.dtype == np.float64
-    np.testing.assert_array_equal(got, [[[1, 10, 102, 20, 200]]])
+    w = rng.standard_normal((2, 1, 2, 2))
+    with pytest.raises(TypeError, match=r"input, weight must have the same dtype"):
+        convkit.conv_transpose2d(x, w)
+    with pytest.raises(RuntimeError):
+        F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w))
+    with pytest.raises(TypeError, match=r"input must be a float16, float32 or float64 array"):
+        convkit.conv_transpose1d(np.array([[[1, 2]]]), np.array([[[1.0, 10.0, 100.0]]]))
+    with pytest.raises(TypeError, match=r"bias must be a float16"):
+        convkit.conv_transpose2d(x, w.astype(np.float32), bias=np.zeros(1, dtype=int))
 
 
 def test_unbatched_and_empty_batch(rng):
@@ -294,7 +312,7 @@ def test_empty_weight_and_empty_spatial_input():
 
 
 def test_complex_input_rejected():
-    with pytest.raises(TypeError, match=r"input must be a real floating-point array"):
+    with pytest.raises(TypeError, match=r"input must be a float16, float32 or float64 array"):
         convkit.conv_transpose2d(X.astype(complex), W)
 
 

@@ -492,7 +492,7 @@ def transposed_view(i: int, k: int, s: int = 1, p: int = 0, a: int = 0, d: int =
     call = (f"F.conv_transpose2d(x, w, stride={s}, padding={p}, output_padding={a}, dilation={d})"
             f"  # x: (1, 1, {i}, {i}), w: (1, 1, {k}, {k})")
     try:
-        o = conv_transpose_output_size(i, k, s, p, d, a)
+        o = conv_transpose_output_size(i, k, s, p, output_padding=a, dilation=d)
     except ValueError as error:
         return _error_frame(str(error), call)
     full = s * (i - 1) + d * (k - 1) + 1
