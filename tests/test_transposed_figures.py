@@ -128,6 +128,11 @@ def test_zero_insertion_view_pads_output_padding_at_the_bottom_right(rng):
     html = zero_insertion_view(y, w, stride=2, padding=1, output_padding=1)
     assert "= 1 at the top and left" in html and "= 2 at the bottom and right" in html
     assert "s(i − 1) + 1 = 5 (not 2i − 1 = 5 unless s = 2)" in html
+    expected = F.conv_transpose2d(torch.from_numpy(y)[None, None], torch.from_numpy(w)[None, None],
+                                  stride=2, padding=1, output_padding=1)[0, 0].numpy()
+    texts = re.findall(r"<text x='[^']*' y='[^']*'>([^<]*)</text>", html)
+    for row in expected:  # every output row of the picture is torch's
+        assert "".join(str(int(v)) for v in row) in texts
     html3 = zero_insertion_view(y, w, stride=3, padding=0)
     assert "s(i − 1) + 1 = 7 (not 2i − 1 = 5 unless s = 2)" in html3
     with pytest.raises(ValueError, match=r"padding <= k - 1"):
