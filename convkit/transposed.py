@@ -259,11 +259,11 @@ def conv_transpose_fast(problem: TransposeProblem) -> np.ndarray:
 
     Every input pixel ``x[n, :, q]`` becomes a column
     ``W^T x[n, :, q]`` of ``C_out/groups * prod(kernel)`` values, one per
-    (output channel, tap), by one (batched) matrix product per group.  Tap
-    ``t`` of every column lands at output position ``q * s + t * d``: for a
-    fixed tap these positions form a strided slice of the output, so the
-    whole tap is one vectorised ``+=`` (different input pixels never collide
-    within one tap).
+    (output channel, tap): one matrix product per group, over the whole
+    batch at once.  Tap ``t`` of every column lands at output position
+    ``q * s + t * d``: for a fixed tap these positions form a strided slice
+    of the output, so the whole tap is one vectorised ``+=`` (different input
+    pixels never collide within one tap).
 
     Parameters
     ----------
@@ -277,20 +277,28 @@ def conv_transpose_fast(problem: TransposeProblem) -> np.ndarray:
     x, w, groups = problem.x, problem.weight, problem.groups
     batch, c_in = x.shape[:2]
     spatial, kernel = x.shape[2:], w.shape[2:]
-    out_per_group = w.shape[1]
-    # (N, groups, C_in/g, L) and (groups, C_out/g * K, C_in/g): columns = W^T x per group
-    xg = x.reshape(batch, groups, c_in // groups, math.prod(spatial))
-    wt = w.reshape(groups, c_in // groups, out_per_group * math.prod(kernel)).transpose(0, 2, 1)
-    columns = np.matmul(wt, xg)  # (N, groups, C_out/g * K, L)
-    columns = columns.reshape(batch, problem.out_channels, *kernel, *spatial)
+    ndim = len(kernel)
+    in_per_group, out_per_group = c_in // groups, w.shape[1]
+    positions = math.prod(spatial)
+    # (groups, C_in/g, N * L): the images side by side, so one GEMM per group
+    xg = x.reshape(batch, groups, in_per_group, positions).transpose(1, 2, 0, 3)
+    xg = xg.reshape(groups, in_per_group, batch * positions)
+    wt = w.reshape(groups, in_per_group, out_per_group * math.prod(kernel)).transpose(0, 2, 1)
+    columns = np.matmul(wt, xg)  # (groups, C_out/g * K, N * L)
+    columns = columns.reshape(groups, out_per_group, *kernel, batch, *spatial)
+    # view as (N, groups, C_out/g, *kernel, *spatial), no copy
+    order = (2 + ndim, 0, 1, *range(2, 2 + ndim), *range(3 + ndim, 3 + 2 * ndim))
+    columns = columns.transpose(order)
 
     full = _buffer(problem)
+    grouped = full.reshape(batch, groups, out_per_group, *full.shape[2:])  # a view
+    every = (slice(None),) * 3
     for tap in np.ndindex(*kernel):
-        target = (slice(None), slice(None)) + tuple(
+        target = tuple(
             slice(t * d, t * d + s * (i - 1) + 1, s)
             for t, d, s, i in zip(tap, problem.dilation, problem.stride, spatial)
         )
-        full[target] += columns[(slice(None), slice(None)) + tap]
+        grouped[every + target] += columns[every + tap]
     return _add_bias(_crop(full, problem), problem.bias)
 
 
