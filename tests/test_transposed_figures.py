@@ -15,9 +15,9 @@ from convkit.figures.transposed import (
     decoder_outputs,
     scatter_animation,
     scatter_view,
-    stack_explorer,
-    stack_response,
-    stack_view,
+    upsampling_stack_explorer,
+    upsampling_stack_response,
+    upsampling_stack_view,
     three_views_html,
     transposed_explorer,
     transposed_view,
@@ -97,7 +97,7 @@ def test_transposed_view_reports_uneven_and_even_overlap():
 
 def test_explorers_are_light_enough_for_a_static_page():
     assert len(transposed_explorer().static_html()) < 1_400_000
-    assert len(stack_explorer().static_html()) < 300_000
+    assert len(upsampling_stack_explorer().static_html()) < 300_000
 
 
 def test_three_views_show_torch_numbers():
@@ -142,19 +142,19 @@ def test_zero_insertion_view_pads_output_padding_at_the_bottom_right(rng):
 @pytest.mark.parametrize("k", [2, 3, 4, 5])
 @pytest.mark.parametrize("s", [2, 3])
 def test_stack_interior_is_uneven_exactly_when_s_does_not_divide_k(k, s):
-    html = stack_view(1, k, s)
+    html = upsampling_stack_view(1, k, s)
     assert ("no checkerboard" in html) == (k % s == 0)
-    assert "no checkerboard" in stack_view(3, k, s, "resize")
+    assert "no checkerboard" in upsampling_stack_view(3, k, s, "resize")
 
 
 def test_stack_response_of_transposed_layers_is_torch(rng):
-    got = stack_response(2, 3, 2)
+    got = upsampling_stack_response(2, 3, 2)
     x = torch.ones(1, 1, 6, 6, dtype=torch.float64)
     w = torch.ones(1, 1, 3, 3, dtype=torch.float64)
     expected = F.conv_transpose2d(F.conv_transpose2d(x, w, stride=2), w, stride=2)[0, 0].numpy()
     np.testing.assert_array_equal(got, expected)
     with pytest.raises(ValueError, match=r"mode must be"):
-        stack_response(1, 3, 2, "bilinear")
+        upsampling_stack_response(1, 3, 2, "bilinear")
 
 
 def test_resize_convolution_has_no_checkerboard():

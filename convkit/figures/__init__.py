@@ -8,16 +8,25 @@ volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 transposed   three views of a transposed convolution, overlap counts, checkerboards
+dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .dilated import (
+    counts_svg,
+    dilation_explorer,
+    dilation_view,
+    gridding_figure,
+    receptive_field_table,
+    stack_explorer,
+    stack_view,
+)
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .transposed import (
     scatter_animation,
-    stack_explorer,
     three_views_html,
     transposed_explorer,
     transposed_view,
@@ -30,17 +39,22 @@ __all__ = [
     "arithmetic_view",
     "array_svg",
     "conv_matrix_svg",
+    "counts_svg",
+    "dilation_explorer",
+    "dilation_view",
     "figure_html",
     "filter_explorer",
     "filter_view",
     "flip_explorer",
     "flip_view",
+    "gridding_figure",
     "image_html",
     "matrix_explorer",
     "matrix_view",
-    "scatter_animation",
     "mixing_explorer",
     "mixing_view",
+    "receptive_field_table",
+    "scatter_animation",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
@@ -48,6 +62,7 @@ __all__ = [
     "sliding_animation",
     "sliding_view",
     "stack_explorer",
+    "stack_view",
     "three_views_html",
     "transposed_explorer",
     "transposed_view",

@@ -14,8 +14,9 @@ Every number drawn is computed by :mod:`convkit.transposed` (or
   pixel's kernel copy lands, the overlap-count map, the output size and the
   ``F.conv_transpose2d`` call, for any (i, k, s, p, a, d).
 * :func:`counts_1d_svg` -- overlap counts along one axis for a few (k, s).
-* :func:`stack_response`, :func:`stack_view`, :func:`stack_explorer` -- how
-  uneven overlap compounds through a stack of layers, against resize-convolution.
+* :func:`upsampling_stack_response`, :func:`upsampling_stack_view`,
+  :func:`upsampling_stack_explorer` -- how uneven overlap compounds through a
+  stack of upsampling layers, against resize-convolution.
 * :func:`checkerboard_strength`, :func:`decoder_outputs` -- random decoders
   (transposed vs resize-convolution) on a smooth image, and a number for the
   checkerboard.
@@ -653,7 +654,8 @@ def counts_1d_svg(cases: Sequence[tuple[int, int]] = ((3, 2), (4, 2), (5, 3), (3
 # -- stacks and resize-convolution ----------------------------------------------------------------
 
 
-def stack_response(layers: int, k: int, s: int, mode: str = "transposed", size: int = 6) -> np.ndarray:
+def upsampling_stack_response(layers: int, k: int, s: int, mode: str = "transposed",
+                              size: int = 6) -> np.ndarray:
     """Response of a stack of upsampling layers with all-ones kernels to an all-ones input.
 
     ``mode='transposed'``: ``layers`` transposed convolutions (kernel
@@ -683,8 +685,9 @@ def _interior(values: np.ndarray, margin: int) -> np.ndarray:
     return values[margin: values.shape[0] - margin, margin: values.shape[1] - margin]
 
 
-def stack_view(layers: int, k: int, s: int, mode: str = "transposed", size: int = 6, scale: int = 2) -> str:
-    """Image of :func:`stack_response` with the middle row as a profile and its interior values.
+def upsampling_stack_view(layers: int, k: int, s: int, mode: str = "transposed", size: int = 6,
+                          scale: int = 2) -> str:
+    """Image of :func:`upsampling_stack_response`, the middle row as a profile, its interior values.
 
     The margin left out of the interior is the reach of the border effects:
     one layer spoils ``r`` cells at each edge (``k - 1`` for a transposed
@@ -692,7 +695,7 @@ def stack_view(layers: int, k: int, s: int, mode: str = "transposed", size: int 
     convolution after resizing) and every later layer multiplies them by
     ``s``: ``r (s^layers - 1) / (s - 1)`` cells.
     """
-    values = stack_response(layers, k, s, mode, size)
+    values = upsampling_stack_response(layers, k, s, mode, size)
     reach = k - 1 if mode == "transposed" else (k - 1 + 1) // 2  # border cells one layer spoils
     margin = reach * ((s ** layers - 1) // (s - 1) if s > 1 else layers)
     inner = _interior(values, margin)
@@ -725,11 +728,12 @@ def stack_view(layers: int, k: int, s: int, mode: str = "transposed", size: int 
     return _row(picture, str(svg)) + _lines(lines)
 
 
-def stack_explorer(layer_counts: Sequence[int] = (1, 2, 3), kernels: Sequence[int] = (2, 3, 4, 5),
-                   strides: Sequence[int] = (2, 3)) -> Explorer:
+def upsampling_stack_explorer(layer_counts: Sequence[int] = (1, 2, 3),
+                              kernels: Sequence[int] = (2, 3, 4, 5),
+                              strides: Sequence[int] = (2, 3)) -> Explorer:
     """Sliders for layers, kernel and stride, and a menu for transposed vs resize-convolution."""
     return Explorer(
-        stack_view,
+        upsampling_stack_view,
         [
             Control("layers", layer_counts, "layers", 2),
             Control("k", kernels, "kernel k", 3),
@@ -801,9 +805,9 @@ __all__ = [
     "decoder_outputs",
     "scatter_animation",
     "scatter_view",
-    "stack_explorer",
-    "stack_response",
-    "stack_view",
+    "upsampling_stack_explorer",
+    "upsampling_stack_response",
+    "upsampling_stack_view",
     "three_views_html",
     "transposed_explorer",
     "transposed_view",
