@@ -6,6 +6,8 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
+transposed   transposed convolution: ``conv_transpose1d``, ``conv_transpose2d``, ``conv_transpose3d``
+grad         gradients of a convolution (``torch.nn.grad``): ``conv2d_input``, ``conv2d_weight``, ...
 arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
 causal       causal dilated 1-d convolution (WaveNet)
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
@@ -17,7 +19,7 @@ interactive  ``Explorer``: figures with sliders, live in Jupyter and static on t
 figures      the book's pictures, one module per chapter
 """
 
-from . import images, kernels, volumes
+from . import grad, images, kernels, volumes
 from .arithmetic import (
     ReceptiveField,
     conv_output_size,
@@ -45,6 +47,7 @@ from .cost import (
     transposed_conv_cost,
 )
 from .matrix import col2im, conv_matrix, im2col
+from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 
 __version__ = "0.1.0"
 
@@ -60,11 +63,15 @@ __all__ = [
     "conv_multiply_adds",
     "conv_output_size",
     "conv_parameters",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "conv_transpose_output_size",
     "convnd",
     "convolve1d",
     "correlate1d",
     "effective_kernel_size",
+    "grad",
     "im2col",
     "images",
     "kernels",

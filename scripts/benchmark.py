@@ -51,6 +51,12 @@ CASES = [
     ("dilated 64->64 3x3 d=2, 56x56, batch 8", (8, 64, 56, 56), (64, 64, 3, 3), {"padding": 2, "dilation": 2}),
 ]
 
+TRANSPOSED_CASES = [
+    # name, (N, C_in, H, W), (C_in, C_out/groups, kH, kW), kwargs
+    ("transposed 64->32 4x4 s2 p1, 28->56, batch 8", (8, 64, 28, 28), (64, 32, 4, 4),
+     {"stride": 2, "padding": 1}),
+]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,6 +77,19 @@ def main() -> None:
         error = float(np.abs(got - expected).max() / np.abs(expected).max())
         t_kit = best_time(lambda: convkit.conv2d(x, w, **kwargs), args.repeats)
         peak = peak_numpy_bytes(lambda: convkit.conv2d(x, w, **kwargs)) / 2**20
+        print(f"{name:48s} {t_kit * 1e3:11.1f} {t_torch * 1e3:9.1f} {t_kit / t_torch:6.1f}x "
+              f"{error:9.1e} {peak:8.1f}")
+    for name, x_shape, w_shape, kwargs in TRANSPOSED_CASES:
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        w = rng.standard_normal(w_shape).astype(np.float32)
+        xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+        with torch.no_grad():
+            expected = F.conv_transpose2d(xt, wt, **kwargs).numpy()
+            t_torch = best_time(lambda: F.conv_transpose2d(xt, wt, **kwargs), args.repeats)
+        got = convkit.conv_transpose2d(x, w, **kwargs)
+        error = float(np.abs(got - expected).max() / np.abs(expected).max())
+        t_kit = best_time(lambda: convkit.conv_transpose2d(x, w, **kwargs), args.repeats)
+        peak = peak_numpy_bytes(lambda: convkit.conv_transpose2d(x, w, **kwargs)) / 2**20
         print(f"{name:48s} {t_kit * 1e3:11.1f} {t_torch * 1e3:9.1f} {t_kit / t_torch:6.1f}x "
               f"{error:9.1e} {peak:8.1f}")
     x = rng.standard_normal((1, 2, 8, 8))

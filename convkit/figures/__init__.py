@@ -7,6 +7,7 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+transposed   three views of a transposed convolution, overlap counts, checkerboards
 dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
@@ -24,6 +25,13 @@ from .dilated import (
 )
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .transposed import (
+    scatter_animation,
+    three_views_html,
+    transposed_explorer,
+    transposed_view,
+    zero_insertion_view,
+)
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "mixing_explorer",
     "mixing_view",
     "receptive_field_table",
+    "scatter_animation",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
@@ -54,6 +63,10 @@ __all__ = [
     "sliding_view",
     "stack_explorer",
     "stack_view",
+    "three_views_html",
+    "transposed_explorer",
+    "transposed_view",
     "volume_explorer",
     "volume_view",
+    "zero_insertion_view",
 ]
