@@ -10,6 +10,7 @@ arithmetic   output sizes, padding, receptive fields
 cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
+pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -28,6 +29,7 @@ from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
 from .matrix import col2im, conv_matrix, im2col
+from .pointwise import pointwise_conv2d
 
 __version__ = "0.1.0"
 
@@ -48,6 +50,7 @@ __all__ = [
     "im2col",
     "images",
     "kernels",
+    "pointwise_conv2d",
     "receptive_field",
     "same_padding",
     "volumes",
