@@ -11,6 +11,8 @@ cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
+separable    rank-1 kernels, SVD low-rank approximation, k x 1 then 1 x k passes
+flattened    flattened layers (Jin et al.): channel, vertical, horizontal 1-d filters
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -28,8 +30,16 @@ from .arithmetic import (
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
+from .flattened import flattened_conv2d, flattened_factors, flattened_kernel
 from .matrix import col2im, conv_matrix, im2col
 from .pointwise import pointwise_conv2d
+from .separable import (
+    low_rank_factors,
+    low_rank_kernel,
+    separate_kernel,
+    spatially_separable_conv2d,
+    spatially_separable_weight,
+)
 
 __version__ = "0.1.0"
 
@@ -47,11 +57,19 @@ __all__ = [
     "convolve1d",
     "correlate1d",
     "effective_kernel_size",
+    "flattened_conv2d",
+    "flattened_factors",
+    "flattened_kernel",
     "im2col",
     "images",
     "kernels",
+    "low_rank_factors",
+    "low_rank_kernel",
     "pointwise_conv2d",
     "receptive_field",
     "same_padding",
+    "separate_kernel",
+    "spatially_separable_conv2d",
+    "spatially_separable_weight",
     "volumes",
 ]
