@@ -38,6 +38,7 @@ from .separable import (
     low_rank_kernel,
     separate_kernel,
     spatially_separable_conv2d,
+    spatially_separable_factors,
     spatially_separable_weight,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "same_padding",
     "separate_kernel",
     "spatially_separable_conv2d",
+    "spatially_separable_factors",
     "spatially_separable_weight",
     "volumes",
 ]

@@ -311,11 +311,57 @@ def spatially_separable_weight(column: np.ndarray, row: np.ndarray, groups: int 
     return w.reshape(c_out, column.shape[1], column.shape[2], row.shape[3])
 
 
+def spatially_separable_factors(weight: np.ndarray, mid_channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k_h x 1`` then ``1 x k_w`` pair with ``mid_channels`` closest to a full layer.
+
+    The pair's kernel (:func:`spatially_separable_weight`) is
+    ``w[o, c, y, x] = sum_m row[o, m, x] column[m, c, y]``: read as a matrix
+    with rows ``(o, x)`` and columns ``(c, y)`` it is a product of a
+    ``(C_out k_w) x C_mid`` and a ``C_mid x (C_in k_h)`` matrix, so its rank is
+    at most ``C_mid``.  Conversely the truncated SVD of that matrix gives the
+    pair closest to ``weight`` in the Frobenius norm (Eckart--Young); this is
+    the data-free form of scheme 2 of Jaderberg et al. (2014).  With one input
+    and one output channel it reduces to :func:`low_rank_factors`.
+
+    Parameters
+    ----------
+    weight : ndarray, shape (C_out, C_in, k_h, k_w)
+    mid_channels : int
+        ``1 <= mid_channels <= min(C_out k_w, C_in k_h)``.
+
+    Returns
+    -------
+    column : ndarray, shape (mid_channels, C_in, k_h, 1)
+    row : ndarray, shape (C_out, mid_channels, 1, k_w)
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a weight that is not a real 4-d array, or ``mid_channels`` out of range.
+    """
+    w = as_float_array(weight, "weight")
+    if w.ndim != 4:
+        raise ValueError(f"weight must have 4 dimensions (C_out, C_in, k_h, k_w), got shape {w.shape}")
+    c_out, c_in, kh, kw = w.shape
+    matrix = w.transpose(0, 3, 1, 2).reshape(c_out * kw, c_in * kh)  # rows (o, x), columns (c, y)
+    mid_channels = positive_int(mid_channels, "mid_channels")
+    if mid_channels > min(matrix.shape):
+        raise ValueError(
+            f"mid_channels must be at most min(C_out * k_w, C_in * k_h) = {min(matrix.shape)} for a weight "
+            f"of shape {w.shape}, got {mid_channels}"
+        )
+    columns, rows = low_rank_factors(matrix, mid_channels)  # (C_out k_w, r), (r, C_in k_h)
+    row = columns.reshape(c_out, kw, mid_channels).transpose(0, 2, 1)[:, :, None, :]
+    column = rows.reshape(mid_channels, c_in, kh)[..., None]
+    return column, row
+
+
 __all__ = [
     "low_rank_factors",
     "low_rank_kernel",
     "separate_kernel",
     "singular_values",
     "spatially_separable_conv2d",
+    "spatially_separable_factors",
     "spatially_separable_weight",
 ]

@@ -208,7 +208,39 @@ def test_float32_stays_float32(rng):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.data())
+def test_separable_factors_are_the_truncated_svd_of_the_reshaped_weight(seed, c_in, c_out, kh, kw, data):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((c_out, c_in, kh, kw))
+    # the matrix with rows (o, x) and columns (c, y), built by loops from the definition
+    m = np.empty((c_out * kw, c_in * kh))
+    for o in range(c_out):
+        for x in range(kw):
+            for c in range(c_in):
+                for y in range(kh):
+                    m[o * kw + x, c * kh + y] = w[o, c, y, x]
+    s = np.linalg.svd(m, compute_uv=False)
+    mid = data.draw(st.integers(1, len(s)))
+    column, row = convkit.spatially_separable_factors(w, mid)
+    assert column.shape == (mid, c_in, kh, 1) and row.shape == (c_out, mid, 1, kw)
+    approx = convkit.spatially_separable_weight(column, row)
+    assert np.isclose(np.linalg.norm(w - approx), np.sqrt(np.sum(s[mid:] ** 2)), rtol=1e-9, atol=1e-10)
+    if mid == len(s):
+        np.testing.assert_allclose(approx, w, rtol=1e-10, atol=1e-10)
+
+
+def test_separable_factors_of_one_channel_are_the_kernel_svd(rng):
+    k = rng.standard_normal((5, 5))
+    column, row = convkit.spatially_separable_factors(k[None, None], 2)
+    np.testing.assert_allclose(convkit.spatially_separable_weight(column, row)[0, 0], convkit.low_rank_kernel(k, 2),
+                               rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("call,error,match", [
+    (lambda: convkit.spatially_separable_factors(np.ones((2, 3, 3)), 1), ValueError, r"weight must have 4 dimensions"),
+    (lambda: convkit.spatially_separable_factors(np.ones((1, 1, 3, 3)), 4), ValueError,
+     r"mid_channels must be at most min\(C_out \* k_w, C_in \* k_h\) = 3"),
+    (lambda: convkit.spatially_separable_factors(np.ones((1, 1, 3, 3)), 0), ValueError, r"mid_channels must be positive"),
     (lambda: convkit.separate_kernel(np.ones(3)), ValueError, r"kernel must be a 2-d array \(k_h, k_w\)"),
     (lambda: convkit.separate_kernel(np.ones((2, 0))), ValueError, r"kernel must not be empty"),
     (lambda: convkit.separate_kernel([[1.0, np.nan]]), ValueError, r"kernel must contain only finite"),
