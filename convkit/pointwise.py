@@ -171,7 +171,8 @@ def pca_compression(
         raise ValueError(f"channels must be at most the input channels C={x.shape[0]}, got {channels}")
     mean = x.mean(axis=1)
     centred = x - mean[:, None]
-    u = np.linalg.svd(centred, full_matrices=False)[0][:, :channels]  # principal directions
+    eigenvalues, vectors = np.linalg.eigh(centred @ centred.T)  # C x C scatter matrix, ascending
+    u = vectors[:, ::-1][:, :channels]  # principal directions, largest variance first
     return u.T.copy(), -(u.T @ mean), u.copy(), mean
 
 
@@ -202,7 +203,8 @@ def least_squares_decoder(
     if down_bias is not None:
         z = z + as_float_array(down_bias, "down_bias")[:, None]
     design = np.vstack([z, np.ones((1, z.shape[1]))])  # (r + 1, pixels)
-    solution = np.linalg.lstsq(design.T, x.T, rcond=None)[0]  # (r + 1, C)
+    # normal equations (r + 1 unknowns per channel); lstsq also copes with a singular Gram matrix
+    solution = np.linalg.lstsq(design @ design.T, design @ x.T, rcond=None)[0]  # (r + 1, C)
     return solution[:-1].T.copy(), solution[-1].copy()
 
 
