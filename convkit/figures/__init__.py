@@ -7,6 +7,7 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
@@ -14,12 +15,15 @@ from .common import array_svg, figure_html, image_html, signed_image_html, signe
 from .correlation import flip_explorer, flip_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "compression_explorer",
+    "compression_view",
     "conv_matrix_svg",
     "figure_html",
     "filter_explorer",
@@ -31,6 +35,8 @@ __all__ = [
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "pixel_explorer",
+    "pixel_view",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
