@@ -59,3 +59,72 @@ def test_compression_view_reports_rank_and_parameters():
 def test_bottleneck_rejects_unknown_method():
     with pytest.raises(ValueError, match="method must be 'PCA' or 'random'"):
         pw.bottleneck(np.ones((4, 3, 3)), 2, "svd")
+
+
+from convkit.figures import separable as sep  # noqa: E402
+
+
+@pytest.mark.parametrize("angle,rank", [(0.0, 1), (90.0, 1), (45.0, 2), (30.0, 2)])
+def test_directional_derivative_rank(angle, rank):
+    w = sep.directional_derivative(5, angle)
+    assert np.linalg.matrix_rank(w, tol=1e-10) == rank
+    assert np.isclose(np.abs(w).max(), 1.0)
+
+
+def test_directional_derivative_points_along_the_angle():
+    # at 0 degrees it responds to brightness increasing to the right (like Sobel x)
+    w = sep.directional_derivative(5, 0.0)
+    ramp = np.tile(np.arange(5.0), (5, 1))
+    assert np.sum(w * ramp) > 0 and np.isclose(np.sum(w * ramp.T), 0)
+
+
+def test_disk_is_round_and_normalised():
+    w = sep.disk(7)
+    assert np.isclose(w.sum(), 1.0) and np.allclose(w, w.T) and np.allclose(w, w[::-1])
+    assert w[3, 3] > 0 and w[0, 0] == 0
+
+
+def test_separable_passes_equal_the_low_rank_kernel_filter():
+    image = np.random.default_rng(0).standard_normal((20, 20))
+    w = sep.KERNELS["disk 7×7"]
+    for rank in (1, 2, 4):
+        first, output = sep.separable_passes(image, w, rank)
+        approx = convkit.low_rank_kernel(w, rank)
+        expected = convkit.conv2d(image[None, None], approx[None, None], padding="same")[0, 0]
+        np.testing.assert_allclose(output, expected, atol=1e-12)
+        columns, _ = convkit.low_rank_factors(w, rank)
+        np.testing.assert_allclose(first, convkit.conv2d(image[None, None], columns[:, 0].reshape(1, 1, -1, 1),
+                                                         padding="same")[0, 0], atol=1e-12)
+
+
+def test_separable_view_reports_the_eckart_young_error():
+    html = sep.separable_view("random 5×5", 2, size=16)
+    w = sep.KERNELS["random 5×5"]
+    s = np.linalg.svd(w, compute_uv=False)
+    assert f"<b>{np.sqrt(np.sum(s[2:] ** 2)) / np.linalg.norm(w):.3g}</b>" in html
+    assert "2·(5 + 5) = 20" in html and html.count("<img") == 8
+    # a rank beyond the kernel's size is clipped
+    assert "Rank 3:" in sep.separable_view("Sobel x 3×3", 7, size=16)
+
+
+def test_separable_view_rejects_unknown_kernel():
+    with pytest.raises(ValueError, match="name must be one of"):
+        sep.separable_view("Prewitt", 1)
+
+
+def test_oriented_patterns_are_balanced_and_deterministic():
+    x1, y1 = sep.oriented_patterns(200, seed=3)
+    x2, y2 = sep.oriented_patterns(200, seed=3)
+    assert x1.shape == (200, 1, 16, 16) and x1.dtype == np.float32
+    np.testing.assert_array_equal(x1, x2)
+    assert set(np.unique(y1)) == {0, 1, 2, 3}
+    # class 0 (0 degrees) varies along the rows only, up to noise: rank about 1
+    clean, labels = sep.oriented_patterns(50, seed=1, noise=0.0)
+    for image, label in zip(clean[:, 0], labels):
+        s = np.linalg.svd(image, compute_uv=False)
+        assert (s[1] / s[0] < 1e-10) == (label in (0, 2))
+
+
+def test_matplotlib_figures_are_inline_svg():
+    assert sep.error_vs_rank_html({"a": np.eye(3)}).startswith("<svg")
+    assert sep.spectra_html({"a": np.stack([np.eye(3), np.ones((3, 3))])}).startswith("<svg")

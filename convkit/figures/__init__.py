@@ -8,6 +8,7 @@ volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
+separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
@@ -16,6 +17,7 @@ from .correlation import flip_explorer, flip_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
+from .separable import separable_explorer, separable_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "mixing_view",
     "pixel_explorer",
     "pixel_view",
+    "separable_explorer",
+    "separable_view",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
