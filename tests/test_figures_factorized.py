@@ -128,3 +128,55 @@ def test_oriented_patterns_are_balanced_and_deterministic():
 def test_matplotlib_figures_are_inline_svg():
     assert sep.error_vs_rank_html({"a": np.eye(3)}).startswith("<svg")
     assert sep.spectra_html({"a": np.stack([np.eye(3), np.ones((3, 3))])}).startswith("<svg")
+
+
+from convkit.figures import flattened as fl  # noqa: E402
+
+
+def tensor_rank1_error_bounds(w):
+    """Lower bound (best rank-1 error of the unfoldings, numpy SVD) for any rank-1 tensor fit."""
+    return max(np.sqrt(np.sum(np.linalg.svd(np.moveaxis(w, a, 0).reshape(w.shape[a], -1), compute_uv=False)[1:] ** 2))
+               for a in range(3))
+
+
+@pytest.mark.parametrize("name,exact", [("luminance Sobel", True), ("red − green blob", True), ("edge at 45°", False),
+                                        ("centre–surround, red on / green off", False), ("random", False)])
+def test_filter_bank_rank1_or_not(name, exact):
+    w = fl.FILTERS[name]
+    assert w.shape == (3, 5, 5) and np.isclose(np.abs(w).max(), 1.0)
+    a, b, c = convkit.flattened_factors(w[None])
+    error = np.linalg.norm(w - convkit.flattened_kernel(a, b, c)[0])
+    assert (error < 1e-10) == exact
+    assert error >= tensor_rank1_error_bounds(w) - 1e-9
+
+
+def test_luminance_sobel_factors():
+    a, b, c = (v[0] for v in convkit.flattened_factors(fl.FILTERS["luminance Sobel"][None]))
+    np.testing.assert_allclose(a / a.sum(), fl.LUMINANCE, atol=1e-12)
+    np.testing.assert_allclose(b / b.max(), [0, 0.5, 1, 0.5, 0], atol=1e-12)
+    np.testing.assert_allclose(np.abs(c / c.max()), [0, 1, 0, 1, 0], atol=1e-12)
+
+
+def test_greedy_terms_never_increase_the_residual():
+    w = fl.FILTERS["random"]
+    previous = np.linalg.norm(w)
+    total = np.zeros_like(w)
+    for a, b, c in fl.greedy_terms(w, 4):
+        total = total + np.einsum("c,y,x->cyx", a, b, c)
+        now = np.linalg.norm(w - total)
+        assert now <= previous + 1e-12
+        previous = now
+
+
+def test_flattened_view_reports_error_and_parameters():
+    html = fl.flattened_view("edge at 45°", 2)
+    found = fl.greedy_terms(fl.FILTERS["edge at 45°"], 2)
+    approx = sum(np.einsum("c,y,x->cyx", *t) for t in found)
+    error = np.linalg.norm(fl.FILTERS["edge at 45°"] - approx) / np.linalg.norm(fl.FILTERS["edge at 45°"])
+    assert f"<b>{error:.3f}</b>" in html and "2·(3 + 5 + 5) = 26 against 3·5·5 = 75" in html
+    assert html.count("<img") == 9
+
+
+def test_flattened_view_rejects_unknown_filter():
+    with pytest.raises(ValueError, match="name must be one of"):
+        fl.flattened_view("Sobel", 1)

@@ -9,11 +9,13 @@ arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
+flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .flattened import flattened_explorer, flattened_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
@@ -30,6 +32,8 @@ __all__ = [
     "figure_html",
     "filter_explorer",
     "filter_view",
+    "flattened_explorer",
+    "flattened_view",
     "flip_explorer",
     "flip_view",
     "image_html",

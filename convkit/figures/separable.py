@@ -83,10 +83,14 @@ def _image(size: int) -> np.ndarray:
     return image
 
 
+def outlined(html: str) -> str:
+    """An :func:`~convkit.figures.common.image_html` image with a thin grey outline (white cells stay visible)."""
+    return html.replace("style='image-rendering:pixelated'", "style='image-rendering:pixelated;outline:1px solid #9aa5b1'")
+
+
 def _heat(values: np.ndarray, limit: float, cell: int, title: str) -> str:
     """A small signed array as an image: red > 0, white 0, blue < 0, on the scale ``limit``."""
-    framed = np.pad(signed_rgb(values, limit), ((1, 1), (1, 1), (0, 0)), constant_values=0.75)
-    return image_html(framed, scale=cell, title=title)
+    return outlined(image_html(signed_rgb(values, limit), scale=cell, title=title))
 
 
 def _bars_svg(s: np.ndarray, rank: int) -> str:
@@ -295,6 +299,7 @@ __all__ = [
     "disk",
     "error_vs_rank_html",
     "oriented_patterns",
+    "outlined",
     "separable_explorer",
     "separable_passes",
     "separable_view",
