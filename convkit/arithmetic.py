@@ -8,11 +8,15 @@ dilation ``d``:
 
 * effective kernel size  ``k_eff = d * (k - 1) + 1``
 * convolution output     ``o = floor((i + 2p - k_eff) / s) + 1``
-* transposed convolution ``o = (i - 1) * s - 2p + k_eff + output_padding``
+* transposed convolution ``o = (i - 1) * s - 2p + k_eff + a``, with ``a`` the
+  ``output_padding``
 
-Every function accepts ints (one spatial dimension, or the same value for
-all dimensions) or tuples (one value per dimension); it returns an int when
-every argument is an int, and a tuple otherwise.
+The parameters have torch's names (``input_size``, ``kernel_size``,
+``stride``, ``padding``, ``dilation``, ``output_padding``) and follow the
+array-like rule of :mod:`convkit.arguments`: an int (one spatial dimension,
+or the same value for all dimensions) or a tuple (one value per dimension).
+A function returns an int when every argument is an int, and a tuple
+otherwise.
 """
 
 from __future__ import annotations
@@ -23,50 +27,50 @@ from .arguments import (
     IntOrTuple,
     nonnegative_tuple,
     positive_tuple,
+    spatial_ndim,
 )
 
-Padding = Union[int, Sequence[int], str]
+# Padding as ``torch.nn.functional.conv2d`` takes it: an int, one int per
+# dimension, ``'valid'`` or ``'same'``.
+Padding = Union[IntOrTuple, str]
 
 PADDING_MODES = ("valid", "same")
-
-
-def _ndim_of(*values: object) -> tuple[int, bool]:
-    """Number of dimensions implied by the arguments, and whether any is a tuple."""
-    lengths = {len(v) for v in values if isinstance(v, (tuple, list))}
-    if len(lengths) > 1:
-        raise ValueError(
-            f"tuple arguments must all have the same length, got lengths {sorted(lengths)}"
-        )
-    return (lengths.pop(), True) if lengths else (1, False)
 
 
 def _result(values: tuple[int, ...], as_tuple_: bool) -> int | tuple[int, ...]:
     return values if as_tuple_ else values[0]
 
 
-def effective_kernel_size(k: IntOrTuple, d: IntOrTuple = 1) -> int | tuple[int, ...]:
+def effective_kernel_size(
+    kernel_size: IntOrTuple, dilation: IntOrTuple = 1
+) -> int | tuple[int, ...]:
     """Extent of a dilated kernel: ``d * (k - 1) + 1``.
 
     Parameters
     ----------
-    k : int or tuple of int
-        Kernel size.
-    d : int or tuple of int
-        Dilation (1 means no holes between taps).
+    kernel_size : int or tuple of int
+        Kernel size ``k``.
+    dilation : int or tuple of int
+        Dilation ``d`` (1 means no holes between taps).
+
+    Returns
+    -------
+    int or tuple of int
+        ``d * (k - 1) + 1`` per dimension; an int when both arguments are.
 
     Examples
     --------
-    >>> effective_kernel_size(3, d=2)
+    >>> effective_kernel_size(3, dilation=2)
     5
     """
-    ndim, is_tuple = _ndim_of(k, d)
-    ks = positive_tuple(k, ndim, "kernel_size")
-    ds = positive_tuple(d, ndim, "dilation")
+    ndim, is_tuple = spatial_ndim(1, kernel_size=kernel_size, dilation=dilation)
+    ks = positive_tuple(kernel_size, ndim, "kernel_size")
+    ds = positive_tuple(dilation, ndim, "dilation")
     return _result(tuple(di * (ki - 1) + 1 for ki, di in zip(ks, ds)), is_tuple)
 
 
 def same_padding(
-    k: IntOrTuple, d: IntOrTuple = 1
+    kernel_size: IntOrTuple, dilation: IntOrTuple = 1
 ) -> tuple[int, int] | tuple[tuple[int, int], ...]:
     """Zero padding ``(before, after)`` that keeps the size at stride 1.
 
@@ -74,10 +78,17 @@ def same_padding(
     odd dilation) the extra zero goes *after* the input, exactly as
     ``torch.nn.functional.conv2d(..., padding='same')`` does.
 
+    Parameters
+    ----------
+    kernel_size : int or tuple of int
+        Kernel size ``k``.
+    dilation : int or tuple of int
+        Dilation ``d``.
+
     Returns
     -------
-    (before, after) for an int kernel, or a tuple of such pairs, one per
-    dimension, for a tuple kernel.
+    (before, after), or a tuple of such pairs
+        One pair for int arguments, one pair per dimension otherwise.
 
     Examples
     --------
@@ -85,12 +96,12 @@ def same_padding(
     (1, 1)
     >>> same_padding(4)
     (1, 2)
-    >>> same_padding((3, 2), d=(2, 1))
+    >>> same_padding((3, 2), dilation=(2, 1))
     ((2, 2), (0, 1))
     """
-    ndim, is_tuple = _ndim_of(k, d)
-    ks = positive_tuple(k, ndim, "kernel_size")
-    ds = positive_tuple(d, ndim, "dilation")
+    ndim, is_tuple = spatial_ndim(1, kernel_size=kernel_size, dilation=dilation)
+    ks = positive_tuple(kernel_size, ndim, "kernel_size")
+    ds = positive_tuple(dilation, ndim, "dilation")
     pairs = []
     for ki, di in zip(ks, ds):
         total = di * (ki - 1)
@@ -112,6 +123,11 @@ def padding_pairs(
         As accepted by ``torch.nn.functional.conv2d``.
     kernel_size, stride, dilation : tuple of int
         One value per spatial dimension (already checked).
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(before, after)`` for every spatial dimension.
 
     Raises
     ------
@@ -138,60 +154,66 @@ def padding_pairs(
 
 
 def conv_output_size(
-    i: IntOrTuple,
-    k: IntOrTuple,
-    s: IntOrTuple = 1,
-    p: Padding = 0,
-    d: IntOrTuple = 1,
+    input_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: Padding = 0,
+    dilation: IntOrTuple = 1,
 ) -> int | tuple[int, ...]:
     """Output size of a convolution: ``floor((i + 2p - d(k-1) - 1) / s) + 1``.
 
     Parameters
     ----------
-    i : int or tuple of int
-        Input size (per spatial dimension).
-    k : int or tuple of int
-        Kernel size.
-    s : int or tuple of int
-        Stride.
-    p : int, tuple of int, 'valid' or 'same'
-        Zero padding added on *each* side, or a padding mode.
-    d : int or tuple of int
-        Dilation.
+    input_size : int or tuple of int
+        Input size ``i`` (per spatial dimension).
+    kernel_size : int or tuple of int
+        Kernel size ``k``.
+    stride : int or tuple of int
+        Stride ``s``.
+    padding : int, tuple of int, 'valid' or 'same'
+        Zero padding ``p`` added on *each* side, or a padding mode.
+    dilation : int or tuple of int
+        Dilation ``d``.
 
     Returns
     -------
     int or tuple of int
-        The output size; an int when all arguments are ints.
+        The output size ``o``; an int when all arguments are ints.
 
     Raises
     ------
+    TypeError
+        For an argument that is not an int or a tuple of ints.
     ValueError
-        If a size is not positive, the padding is negative, or the dilated
-        kernel does not fit in the padded input.
+        If a size is not positive, the padding is negative, tuples have
+        different lengths, or the dilated kernel does not fit in the padded
+        input.
 
     Examples
     --------
-    >>> conv_output_size(5, 3)            # no padding, unit stride
+    >>> conv_output_size(5, 3)                       # no padding, unit stride
     3
-    >>> conv_output_size(5, 3, s=2, p=1)  # the floor: (5 + 2 - 3) / 2 + 1
+    >>> conv_output_size(5, 3, stride=2, padding=1)  # the floor: (5 + 2 - 3) / 2 + 1
     3
-    >>> conv_output_size((32, 17), 3, p='same')
+    >>> conv_output_size((32, 17), 3, padding='same')
     (32, 17)
     """
-    ndim, is_tuple = _ndim_of(i, k, s, p if not isinstance(p, str) else 0, d)
-    sizes = positive_tuple(i, ndim, "input size")
-    ks = positive_tuple(k, ndim, "kernel_size")
-    ss = positive_tuple(s, ndim, "stride")
-    ds = positive_tuple(d, ndim, "dilation")
-    pads = padding_pairs(p, ks, ss, ds)
+    ndim, is_tuple = spatial_ndim(
+        1, input_size=input_size, kernel_size=kernel_size, stride=stride,
+        padding=padding, dilation=dilation,
+    )
+    sizes = positive_tuple(input_size, ndim, "input_size")
+    ks = positive_tuple(kernel_size, ndim, "kernel_size")
+    ss = positive_tuple(stride, ndim, "stride")
+    ds = positive_tuple(dilation, ndim, "dilation")
+    pads = padding_pairs(padding, ks, ss, ds)
     out = []
     for axis, (n, kk, st, dd, (before, after)) in enumerate(zip(sizes, ks, ss, ds, pads)):
         padded = n + before + after
         span = dd * (kk - 1) + 1
         if span > padded:
             raise ValueError(
-                f"kernel (effective size {span} = dilation {dd} * (kernel {kk} - 1) + 1) "
+                f"kernel (effective size {span} = dilation {dd} * (kernel_size {kk} - 1) + 1) "
                 f"is larger than the padded input ({padded}) in dimension {axis}"
             )
         out.append((padded - span) // st + 1)
@@ -199,33 +221,68 @@ def conv_output_size(
 
 
 def conv_transpose_output_size(
-    i: IntOrTuple,
-    k: IntOrTuple,
-    s: IntOrTuple = 1,
-    p: IntOrTuple = 0,
-    d: IntOrTuple = 1,
+    input_size: IntOrTuple,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    *,
     output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
 ) -> int | tuple[int, ...]:
     """Output size of a transposed convolution.
 
-    ``o = (i - 1) * s - 2p + d * (k - 1) + output_padding + 1``, the
-    relation used by ``torch.nn.ConvTranspose2d``.  ``output_padding`` picks
-    one of the ``s`` input sizes that a strided convolution maps to the same
-    output size, so it must be smaller than the stride or the dilation.
+    ``o = (i - 1) * s - 2p + d * (k - 1) + a + 1`` with ``a`` the
+    ``output_padding``: the relation used by ``torch.nn.ConvTranspose2d``.
+    ``output_padding`` picks one of the ``s`` input sizes that a strided
+    convolution maps to the same output size, so it must be smaller than the
+    stride or the dilation.
+
+    Parameters
+    ----------
+    input_size : int or tuple of int
+        Input size ``i`` of the transposed convolution.
+    kernel_size : int or tuple of int
+        Kernel size ``k``.
+    stride : int or tuple of int
+        Stride ``s`` (of the convolution this one transposes).
+    padding : int or tuple of int
+        Padding ``p``: rows/columns cropped from each side of the output.
+    output_padding : int or tuple of int, keyword-only
+        ``a``: extra rows/columns on one side of the output; smaller than
+        ``stride`` or ``dilation``.
+    dilation : int or tuple of int, keyword-only
+        Dilation ``d``.  (Both are keyword-only so that nobody mixes up
+        torch's order, ``output_padding`` before ``dilation``.)
+
+    Returns
+    -------
+    int or tuple of int
+        The output size ``o``; an int when all arguments are ints.
+
+    Raises
+    ------
+    TypeError
+        For an argument that is not an int or a tuple of ints.
+    ValueError
+        For non-positive sizes, negative paddings, ``output_padding`` not
+        smaller than stride or dilation, or a padding that leaves no output.
 
     Examples
     --------
-    >>> conv_transpose_output_size(3, 3, s=2, p=1)
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1)
     5
-    >>> conv_transpose_output_size(3, 3, s=2, p=1, output_padding=1)
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
     6
     """
-    ndim, is_tuple = _ndim_of(i, k, s, p, d, output_padding)
-    sizes = positive_tuple(i, ndim, "input size")
-    ks = positive_tuple(k, ndim, "kernel_size")
-    ss = positive_tuple(s, ndim, "stride")
-    ps = nonnegative_tuple(p, ndim, "padding")
-    ds = positive_tuple(d, ndim, "dilation")
+    ndim, is_tuple = spatial_ndim(
+        1, input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+        output_padding=output_padding, dilation=dilation,
+    )
+    sizes = positive_tuple(input_size, ndim, "input_size")
+    ks = positive_tuple(kernel_size, ndim, "kernel_size")
+    ss = positive_tuple(stride, ndim, "stride")
+    ps = nonnegative_tuple(padding, ndim, "padding")
+    ds = positive_tuple(dilation, ndim, "dilation")
     ops = nonnegative_tuple(output_padding, ndim, "output_padding")
     out = []
     for axis, (n, kk, st, pp, dd, op) in enumerate(zip(sizes, ks, ss, ps, ds, ops)):

@@ -228,6 +228,8 @@ def channel_contributions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
+    dtype = np.result_type(x, w)  # a figure helper: NumPy's promotion, not conv2d's strict rule
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (C, H, W), got shape {x.shape}")
     if w.ndim != 3:
