@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from .arguments import as_float_array, positive_int
+from .arguments import computation_dtype, floating_array, positive_int, same_dtype
 from .arithmetic import Padding
 from .pointwise import pointwise_conv2d
 from .separable import spatially_separable_conv2d
@@ -32,7 +32,7 @@ from .separable import spatially_separable_conv2d
 
 def _filters(value: object, name: str, c_out: int | None = None) -> np.ndarray:
     """A ``(C_out, n)`` array of 1-d filters, one per output channel."""
-    a = as_float_array(value, name)
+    a = floating_array(value, name)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-d array (C_out, length), one 1-d filter per row, got shape {a.shape}")
     if min(a.shape) < 1:
@@ -48,7 +48,10 @@ def _filters(value: object, name: str, c_out: int | None = None) -> np.ndarray:
 def _check_factors(channel, vertical, horizontal):
     channel = _filters(channel, "channel")
     c_out = channel.shape[0]
-    return channel, _filters(vertical, "vertical", c_out), _filters(horizontal, "horizontal", c_out)
+    vertical = _filters(vertical, "vertical", c_out)
+    horizontal = _filters(horizontal, "horizontal", c_out)
+    same_dtype(channel=channel, vertical=vertical, horizontal=horizontal)
+    return channel, vertical, horizontal
 
 
 def flattened_kernel(channel: np.ndarray, vertical: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
@@ -120,6 +123,8 @@ def flattened_conv2d(
         disagree on ``C_out``.
     """
     channel, vertical, horizontal = _check_factors(channel, vertical, horizontal)
+    same_dtype(input=floating_array(input, "input"), channel=channel,
+               bias=None if bias is None else floating_array(bias, "bias"))
     c_out = channel.shape[0]
     mixed = pointwise_conv2d(input, channel)  # (N, C_out, H, W): lateral filters
     return spatially_separable_conv2d(
@@ -201,7 +206,7 @@ def flattened_factors(
     >>> bool(np.allclose(flattened_kernel(a, b, c), w))
     True
     """
-    w = as_float_array(weight, "weight")
+    w = floating_array(weight, "weight")
     if w.ndim != 4:
         raise ValueError(f"weight must have 4 dimensions (C_out, C_in, k_h, k_w), got shape {w.shape}")
     if min(w.shape) < 1:
@@ -215,8 +220,9 @@ def flattened_factors(
     channel = np.empty((c_out, c_in), dtype=w.dtype)
     vertical = np.empty((c_out, kh), dtype=w.dtype)
     horizontal = np.empty((c_out, kw), dtype=w.dtype)
+    compute = w.astype(computation_dtype(w.dtype), copy=False)  # float16 is fitted in float32
     for o in range(c_out):
-        channel[o], vertical[o], horizontal[o] = _rank1_tensor(w[o], max_iter, float(tol))
+        channel[o], vertical[o], horizontal[o] = _rank1_tensor(compute[o], max_iter, float(tol))
     return channel, vertical, horizontal
 
 

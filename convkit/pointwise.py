@@ -87,7 +87,8 @@ def pointwise_conv2d(
     -------
     ndarray, shape (N, C_out, H, W) or (C_out, H, W)
         ``y[n, o] = bias[o] + sum_c weight[o, c] * x[n, c]`` (within the
-        group of ``o``), in the common dtype of the arguments.
+        group of ``o``), in the dtype of the arguments (which must all have
+        the same floating dtype, as for :func:`convkit.conv2d`).
 
     Raises
     ------
@@ -119,6 +120,7 @@ def pointwise_conv2d(
     y = y.reshape(batch, c_out, height, width)
     if problem.bias is not None:
         y = y + problem.bias[:, None, None]
+    y = y.astype(problem.dtype, copy=False)  # float16 is computed in float32, rounded once here
     return y[0] if problem.unbatched else y
 
 

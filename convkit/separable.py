@@ -22,7 +22,15 @@ import numbers
 
 import numpy as np
 
-from .arguments import IntOrTuple, as_float_array, as_tuple, positive_int, positive_tuple
+from .arguments import (
+    IntOrTuple,
+    as_float_array,
+    as_tuple,
+    floating_array,
+    positive_int,
+    positive_tuple,
+    same_dtype,
+)
 from .arithmetic import Padding
 from .conv import conv2d
 
@@ -186,7 +194,7 @@ def low_rank_kernel(kernel: np.ndarray, rank: int) -> np.ndarray:
 
 
 def _conv_weight(weight: object, name: str, axis: str) -> np.ndarray:
-    w = as_float_array(weight, name)
+    w = floating_array(weight, name)
     if w.ndim != 4:
         raise ValueError(
             f"{name} must have 4 dimensions (C_out, C_in/groups, kH, kW) as in torch.nn.Conv2d, "
@@ -247,11 +255,14 @@ def spatially_separable_conv2d(
     Raises
     ------
     TypeError, ValueError
-        As :func:`convkit.conv2d`, and for a ``column`` that is not ``k x 1``
-        or a ``row`` that is not ``1 x k``.
+        As :func:`convkit.conv2d` (every array must have the same floating
+        dtype), and for a ``column`` that is not ``k x 1`` or a ``row`` that is
+        not ``1 x k``.
     """
     column = _conv_weight(column, "column", "vertical")
     row = _conv_weight(row, "row", "horizontal")
+    same_dtype(input=floating_array(input, "input"), column=column, row=row,
+               bias=None if bias is None else floating_array(bias, "bias"))
     sh, sw = positive_tuple(stride, 2, "stride")
     dh, dw = positive_tuple(dilation, 2, "dilation")
     pad_v, pad_h = _axis_padding(padding)
@@ -293,6 +304,7 @@ def spatially_separable_weight(column: np.ndarray, row: np.ndarray, groups: int 
     """
     column = _conv_weight(column, "column", "vertical")
     row = _conv_weight(row, "row", "horizontal")
+    same_dtype(column=column, row=row)
     groups = positive_int(groups, "groups")
     c_mid, c_out = column.shape[0], row.shape[0]
     if c_mid % groups or c_out % groups:
@@ -339,7 +351,7 @@ def spatially_separable_factors(weight: np.ndarray, mid_channels: int) -> tuple[
     TypeError, ValueError
         For a weight that is not a real 4-d array, or ``mid_channels`` out of range.
     """
-    w = as_float_array(weight, "weight")
+    w = floating_array(weight, "weight")
     if w.ndim != 4:
         raise ValueError(f"weight must have 4 dimensions (C_out, C_in, k_h, k_w), got shape {w.shape}")
     c_out, c_in, kh, kw = w.shape

@@ -14,7 +14,7 @@ def test_pixel_view_shows_the_dot_product():
     w = np.array([[1, 0, -1], [2, 1, 0]])
     svg = pw.pixel_view(x, w, row=1, col=0, out=0)
     assert svg.startswith("<svg") and "aria-label" in svg
-    value = int(convkit.pointwise_conv2d(x, w)[0, 1, 0])  # 1*2 + 0*6 - 1*10 = -8
+    value = int(convkit.pointwise_conv2d(x.astype(float), w.astype(float))[0, 1, 0])  # 1*2 + 0*6 - 1*10 = -8
     assert value == -8
     assert f"y[0, 1, 0] = 1·2 + 0·6 + (-1)·10 = {value}" in svg
 

@@ -97,9 +97,24 @@ def test_pointwise_errors(x_shape, w_shape, kwargs, error, match):
         convkit.pointwise_conv2d(np.zeros(x_shape), np.zeros(w_shape), **kwargs)
 
 
-def test_complex_weight_rejected():
-    with pytest.raises(TypeError, match=r"weight must be a real floating-point array"):
-        convkit.pointwise_conv2d(np.zeros((1, 2, 3, 3)), np.zeros((2, 2), dtype=complex))
+@pytest.mark.parametrize("dtype", [complex, np.int64, bool])
+def test_non_float_weight_rejected(dtype):
+    with pytest.raises(TypeError, match=r"weight must be a float16, float32 or float64 array"):
+        convkit.pointwise_conv2d(np.zeros((1, 2, 3, 3)), np.zeros((2, 2), dtype=dtype))
+
+
+def test_mixed_dtypes_rejected_as_torch_does():
+    with pytest.raises(TypeError, match=r"input, weight must have the same dtype"):
+        convkit.pointwise_conv2d(np.zeros((1, 2, 3, 3), dtype=np.float32), np.zeros((2, 2)))
+
+
+def test_float16_is_computed_in_float32_and_returned_in_float16(rng):
+    x = rng.standard_normal((1, 8, 4, 4)).astype(np.float16)
+    w = rng.standard_normal((3, 8)).astype(np.float16)
+    got = convkit.pointwise_conv2d(x, w)
+    assert got.dtype == np.float16
+    expected = convkit.pointwise_conv2d(x.astype(np.float32), w.astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal(got, expected)
 
 
 def feature_map(rng, channels=12, size=9):
