@@ -119,7 +119,7 @@ def flattened_conv2d(
     Raises
     ------
     TypeError, ValueError
-        As :func:`convkit.conv2d`, and for factors that are not 2-d or
+        As :func:`~convkit.conv.conv2d`, and for factors that are not 2-d or
         disagree on ``C_out``.
     """
     channel, vertical, horizontal = _check_factors(channel, vertical, horizontal)

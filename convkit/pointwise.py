@@ -88,12 +88,12 @@ def pointwise_conv2d(
     ndarray, shape (N, C_out, H, W) or (C_out, H, W)
         ``y[n, o] = bias[o] + sum_c weight[o, c] * x[n, c]`` (within the
         group of ``o``), in the dtype of the arguments (which must all have
-        the same floating dtype, as for :func:`convkit.conv2d`).
+        the same floating dtype, as for :func:`~convkit.conv.conv2d`).
 
     Raises
     ------
     TypeError, ValueError
-        As :func:`convkit.conv2d` (channel mismatch, groups that do not divide
+        As :func:`~convkit.conv.conv2d` (channel mismatch, groups that do not divide
         the channels, wrong ranks, bias shape), and for a kernel other than
         ``1 x 1``.
 

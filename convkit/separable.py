@@ -242,7 +242,7 @@ def spatially_separable_conv2d(
     row : ndarray, shape (C_out, C_mid / groups, 1, k_w)
         The horizontal filters.
     bias : ndarray, shape (C_out,), optional
-    stride, padding, dilation : as :func:`convkit.conv2d`
+    stride, padding, dilation : as :func:`~convkit.conv.conv2d`
         Of the equivalent 2-d convolution.
     groups : int
         Used by both passes (``groups = C_in = C_mid = C_out``: every channel
@@ -255,7 +255,7 @@ def spatially_separable_conv2d(
     Raises
     ------
     TypeError, ValueError
-        As :func:`convkit.conv2d` (every array must have the same floating
+        As :func:`~convkit.conv.conv2d` (every array must have the same floating
         dtype), and for a ``column`` that is not ``k x 1`` or a ``row`` that is
         not ``1 x k``.
     """

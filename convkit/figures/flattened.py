@@ -24,7 +24,8 @@ from ..svg import SVG
 from .common import image_html, signed_rgb
 from .separable import directional_derivative, outlined
 
-LUMINANCE = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights of R, G, B
+#: Brightness weights of R, G and B (ITU-R BT.601).
+LUMINANCE = np.array([0.299, 0.587, 0.114])
 CHANNELS = ("R", "G", "B")
 
 
@@ -64,6 +65,7 @@ def filter_bank(size: int = 5) -> dict[str, np.ndarray]:
     return {name: w / np.abs(w).max() for name, w in filters.items()}
 
 
+#: The filters of the explorer: :func:`filter_bank` with ``size=5``.
 FILTERS = filter_bank()
 
 

@@ -65,6 +65,8 @@ def disk(size: int = 7) -> np.ndarray:
     return inside / inside.sum()
 
 
+#: The kernels of the explorer, by menu label: three separable ones (Sobel, Gaussian, box)
+#: and four that are not (Laplacian, derivative at 45°, disk, random).
 KERNELS: dict[str, np.ndarray] = {
     "Sobel x 3×3": sobel_x(),
     "Gaussian 7×7, σ=1.5": gaussian(7, 1.5),
