@@ -107,6 +107,15 @@ def test_separable_view_reports_the_eckart_young_error():
     assert "Rank 3:" in sep.separable_view("Sobel x 3×3", 7, size=16)
 
 
+def test_separable_view_says_when_the_best_approximation_is_not_unique():
+    # the 45-degree derivative has two equal singular values
+    s = np.linalg.svd(sep.KERNELS["derivative at 45°, 5×5"], compute_uv=False)
+    assert np.isclose(s[0], s[1])
+    assert "not unique" in sep.separable_view("derivative at 45°, 5×5", 1, size=16)
+    assert "not unique" not in sep.separable_view("derivative at 45°, 5×5", 2, size=16)
+    assert "not unique" not in sep.separable_view("disk 7×7", 1, size=16)
+
+
 def test_separable_view_rejects_unknown_kernel():
     with pytest.raises(ValueError, match="name must be one of"):
         sep.separable_view("Prewitt", 1)

@@ -31,7 +31,7 @@ from ..separable import low_rank_factors, spatially_separable_conv2d
 from ..svg import SVG
 from .common import figure_html, image_html, signed_rgb
 
-IMAGE_SIZE = 48
+IMAGE_SIZE = 40
 
 
 def directional_derivative(size: int = 5, angle: float = 45.0, sigma: float = 1.0) -> np.ndarray:
@@ -186,13 +186,17 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     ])
     k_h, k_w = w.shape
     macs = r * (k_h + k_w)
-    separable = "separable (rank 1)" if s[1] <= 1e-10 * s[0] else f"numerical rank {int(np.sum(s > 1e-10 * s[0]))}"
+    numerical_rank = int(np.sum(s > 1e-10 * s[0]))
+    separable = "separable (rank 1)" if numerical_rank == 1 else f"numerical rank {numerical_rank}"
+    tie = r < len(s) and s[r] > 1e-10 * s[0] and abs(s[r - 1] - s[r]) <= 1e-9 * s[0]
+    note = (f" Here σ<sub>{r}</sub> = σ<sub>{r + 1}</sub>, so the best rank-{r} approximation is not "
+            "unique: the SVD returns one of many equally good ones." if tie else "")
     text = (
         f"<div style='font-size:13px;line-height:1.5'><b>{escape(name)}</b>: {separable}. "
         f"Rank {r}: relative error ‖w − w<sub>{r}</sub>‖ / ‖w‖ = <b>{error:.3g}</b> "
         f"(= √(σ<sub>{r + 1}</sub>² + …) / ‖w‖). Multiply-adds per output pixel: "
         f"{r}·({k_h} + {k_w}) = {macs} with 1-d passes, {k_h * k_w} with the full kernel. "
-        f"Colours: red &gt; 0, white 0, blue &lt; 0; the three right images share one scale.</div>"
+        f"{note} Colours: red &gt; 0, white 0, blue &lt; 0; the last three images share one scale.</div>"
     )
     return (
         "<div style='display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-end'>"
@@ -201,7 +205,7 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     )
 
 
-def separable_explorer(initial: str = "derivative at 45°, 5×5") -> Explorer:
+def separable_explorer(initial: str = "disk 7×7") -> Explorer:
     """A menu of :data:`KERNELS` and a rank slider over :func:`separable_view`."""
     return Explorer(
         separable_view,
