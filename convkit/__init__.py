@@ -6,7 +6,8 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
-arithmetic   output sizes, padding, receptive fields
+arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
+causal       causal dilated 1-d convolution (WaveNet)
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
@@ -21,12 +22,17 @@ figures      the book's pictures, one module per chapter
 
 from . import images, kernels, volumes
 from .arithmetic import (
+    ReceptiveField,
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
+    path_counts,
     receptive_field,
+    receptive_fields,
     same_padding,
+    sampled_positions,
 )
+from .causal import causal_conv1d, causal_padding
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import (
@@ -56,6 +62,9 @@ from .separable import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ReceptiveField",
+    "causal_conv1d",
+    "causal_padding",
     "col2im",
     "conv1d",
     "conv2d",
@@ -77,9 +86,12 @@ __all__ = [
     "kernels",
     "low_rank_factors",
     "low_rank_kernel",
+    "path_counts",
     "pointwise_conv2d",
     "receptive_field",
+    "receptive_fields",
     "same_padding",
+    "sampled_positions",
     "separate_kernel",
     "spatially_separable_conv2d",
     "spatially_separable_factors",

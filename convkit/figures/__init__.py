@@ -10,11 +10,21 @@ matrix       the convolution matrix ``C``, one output pixel at a time
 pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
 flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
+dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .dilated import (
+    counts_svg,
+    dilation_explorer,
+    dilation_view,
+    gridding_figure,
+    receptive_field_table,
+    stack_explorer,
+    stack_view,
+)
 from .flattened import flattened_explorer, flattened_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
@@ -29,6 +39,9 @@ __all__ = [
     "compression_explorer",
     "compression_view",
     "conv_matrix_svg",
+    "counts_svg",
+    "dilation_explorer",
+    "dilation_view",
     "figure_html",
     "filter_explorer",
     "filter_view",
@@ -36,6 +49,7 @@ __all__ = [
     "flattened_view",
     "flip_explorer",
     "flip_view",
+    "gridding_figure",
     "image_html",
     "matrix_explorer",
     "matrix_view",
@@ -43,6 +57,7 @@ __all__ = [
     "mixing_view",
     "pixel_explorer",
     "pixel_view",
+    "receptive_field_table",
     "separable_explorer",
     "separable_view",
     "signal_explorer",
@@ -51,6 +66,8 @@ __all__ = [
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "stack_explorer",
+    "stack_view",
     "volume_explorer",
     "volume_view",
 ]
