@@ -25,8 +25,8 @@ from .dilated import (
     stack_explorer,
     stack_view,
 )
-from .flattened import flattened_explorer, flattened_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
+from .flattened import flattened_explorer, flattened_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
 from .separable import separable_explorer, separable_view
