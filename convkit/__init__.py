@@ -13,6 +13,9 @@ causal       causal dilated 1-d convolution (WaveNet)
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
+pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
+separable    rank-1 kernels, SVD low-rank approximation, k x 1 then 1 x k passes
+flattened    flattened layers (Jin et al.): channel, vertical, horizontal 1-d filters
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -46,8 +49,18 @@ from .cost import (
     spatially_separable_cost,
     transposed_conv_cost,
 )
+from .flattened import flattened_conv2d, flattened_factors, flattened_kernel
 from .matrix import col2im, conv_matrix, im2col
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
+from .pointwise import pointwise_conv2d
+from .separable import (
+    low_rank_factors,
+    low_rank_kernel,
+    separate_kernel,
+    spatially_separable_conv2d,
+    spatially_separable_factors,
+    spatially_separable_weight,
+)
 
 __version__ = "0.1.0"
 
@@ -72,13 +85,23 @@ __all__ = [
     "correlate1d",
     "effective_kernel_size",
     "grad",
+    "flattened_conv2d",
+    "flattened_factors",
+    "flattened_kernel",
     "im2col",
     "images",
     "kernels",
+    "low_rank_factors",
+    "low_rank_kernel",
     "path_counts",
+    "pointwise_conv2d",
     "receptive_field",
     "receptive_fields",
     "same_padding",
     "sampled_positions",
+    "separate_kernel",
+    "spatially_separable_conv2d",
+    "spatially_separable_factors",
+    "spatially_separable_weight",
     "volumes",
 ]

@@ -8,6 +8,9 @@ volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 transposed   three views of a transposed convolution, overlap counts, checkerboards
+pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
+separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
+flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
 dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
@@ -24,6 +27,7 @@ from .dilated import (
     stack_view,
 )
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
+from .flattened import flattened_explorer, flattened_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .transposed import (
     scatter_animation,
@@ -32,12 +36,16 @@ from .transposed import (
     transposed_view,
     zero_insertion_view,
 )
+from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
+from .separable import separable_explorer, separable_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "compression_explorer",
+    "compression_view",
     "conv_matrix_svg",
     "counts_svg",
     "dilation_explorer",
@@ -45,6 +53,8 @@ __all__ = [
     "figure_html",
     "filter_explorer",
     "filter_view",
+    "flattened_explorer",
+    "flattened_view",
     "flip_explorer",
     "flip_view",
     "gridding_figure",
@@ -53,8 +63,12 @@ __all__ = [
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "pixel_explorer",
+    "pixel_view",
     "receptive_field_table",
     "scatter_animation",
+    "separable_explorer",
+    "separable_view",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
