@@ -6,6 +6,7 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
+depthwise_path  conv's fast path for ``groups = C_in`` (compiled with numba, NumPy fallback)
 arithmetic   output sizes, padding, receptive fields
 cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)

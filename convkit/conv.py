@@ -15,7 +15,9 @@ implementation that comes in two flavours:
 ``method="fast"`` (default)
     The same sum as one matrix product: cut every receptive field out of the
     padded input with ``sliding_window_view`` (the *im2col* matrix) and
-    multiply it by the flattened kernels.
+    multiply it by the flattened kernels.  Depthwise convolutions (one input
+    channel per group, ``groups = C_in``) take their own path instead, see
+    :mod:`convkit.depthwise_path`.
 
 Shapes (``*`` stands for the ``ndim`` spatial sizes):
 
@@ -41,6 +43,7 @@ from .arguments import (
     positive_tuple,
 )
 from .arithmetic import Padding, padding_pairs
+from .depthwise_path import conv_depthwise, is_depthwise
 
 Method = Literal["fast", "loop"]
 
@@ -273,7 +276,12 @@ def _convolution(
     problem = prepare_conv(
         input, weight, bias, stride, padding, dilation, groups, ndim=ndim
     )
-    y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+    if method == "loop":
+        y = conv_loop(problem)
+    elif is_depthwise(problem):  # groups = C_in: per-plane loop, not one tiny GEMM per group
+        y = conv_depthwise(problem)
+    else:
+        y = conv_fast(problem)
     return y[0] if problem.unbatched else y
 
 

@@ -1,0 +1,97 @@
+"""The compiled loop behind the depthwise fast path (numba).
+
+A depthwise convolution (``groups = C_in``, one input channel per group)
+does very little arithmetic per byte: every output plane is ``k_h k_w``
+scaled, shifted copies of one input plane added up.  As one matrix product
+per group (the im2col path of :mod:`convkit.conv`) it is thousands of tiny
+products; as one NumPy operation per kernel tap it streams the whole tensor
+through memory ``k_h k_w`` times.  A compiled loop over the planes touches
+every input row once per tap row while it is still in the cache, which is
+what PyTorch's own depthwise kernel does.
+
+This module imports ``numba`` at the top: :mod:`convkit.depthwise_path`
+imports it only when a depthwise convolution is first computed and falls
+back to NumPy when numba is missing.
+
+Compilation is cached on disk (``cache=True``), so a notebook pays it once,
+not on every run.  numba writes the cache to ``__pycache__`` beside this
+file, or, where that is read-only (an installed package), to the user's
+cache directory (``~/.cache/numba``), or to ``NUMBA_CACHE_DIR`` when that
+environment variable is set.  Where no directory is writable at all the
+functions are compiled in memory on every run instead.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numba
+import numpy as np
+
+
+def _compile(function: Callable) -> Callable:
+    """``numba.njit(parallel=True, cache=True)``, without the disk cache if nowhere is writable."""
+    try:
+        return numba.njit(parallel=True, cache=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(parallel=True)(function)
+
+
+@_compile
+def depthwise_planes(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    stride_h: int,
+    stride_w: int,
+    dilation_h: int,
+    dilation_w: int,
+    out_h: int,
+    out_w: int,
+) -> np.ndarray:
+    """Depthwise 2-d convolution of an already zero-padded input, one plane per thread step.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, H_pad, W_pad)
+        Zero-padded input, C-contiguous.
+    weight : ndarray, shape (m * C_in, 1, k_h, k_w)
+        Output channel ``o`` filters input channel ``o // m``.
+    bias : ndarray, shape (m * C_in,)
+        Added to every output position (zeros for no bias).
+    stride_h, stride_w, dilation_h, dilation_w : int
+    out_h, out_w : int
+        Output size (from the convolution arithmetic).
+
+    Returns
+    -------
+    ndarray, shape (N, m * C_in, out_h, out_w)
+        In the dtype of ``x``; every sum is accumulated in that dtype.
+    """
+    batch, channels = x.shape[0], x.shape[1]
+    c_out, _, k_h, k_w = weight.shape
+    multiplier = c_out // channels
+    y = np.empty((batch, c_out, out_h, out_w), dtype=x.dtype)
+    for plane in numba.prange(batch * c_out):  # the (n, o) planes are independent
+        n = plane // c_out
+        o = plane % c_out
+        source = x[n, o // multiplier]
+        for r in range(out_h):
+            row = y[n, o, r]
+            for q in range(out_w):
+                row[q] = bias[o]
+            for i in range(k_h):
+                line = source[r * stride_h + i * dilation_h]
+                for j in range(k_w):
+                    tap = weight[o, 0, i, j]
+                    start = j * dilation_w
+                    if stride_w == 1:  # contiguous: the compiler vectorises this loop
+                        for q in range(out_w):
+                            row[q] += tap * line[start + q]
+                    else:
+                        for q in range(out_w):
+                            row[q] += tap * line[start + q * stride_w]
+    return y
+
+
+__all__ = ["depthwise_planes"]
