@@ -12,6 +12,7 @@ cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
+depthwise    ``depthwise_conv2d``, ``separable_conv2d``; which kernels a separable layer can express
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -29,6 +30,14 @@ from .arithmetic import (
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
+from .depthwise import (
+    depthwise_conv2d,
+    is_depthwise_separable,
+    separable_approximation,
+    separable_as_standard,
+    separable_conv2d,
+    separable_ranks,
+)
 from .matrix import col2im, conv_matrix, im2col
 from .pointwise import pointwise_conv2d
 
@@ -47,12 +56,18 @@ __all__ = [
     "convnd",
     "convolve1d",
     "correlate1d",
+    "depthwise_conv2d",
     "effective_kernel_size",
     "im2col",
     "images",
+    "is_depthwise_separable",
     "kernels",
     "pointwise_conv2d",
     "receptive_field",
     "same_padding",
+    "separable_approximation",
+    "separable_as_standard",
+    "separable_conv2d",
+    "separable_ranks",
     "volumes",
 ]
