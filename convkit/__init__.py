@@ -8,7 +8,7 @@ Modules
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
 depthwise_path  conv's fast path for ``groups = C_in`` (compiled with numba, NumPy fallback)
 arithmetic   output sizes, padding, receptive fields
-cost         parameters and multiply-adds of a layer
+cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
@@ -29,7 +29,18 @@ from .arithmetic import (
 )
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
-from .cost import conv_multiply_adds, conv_parameters
+from .cost import (
+    Cost,
+    conv_cost,
+    conv_multiply_adds,
+    conv_parameters,
+    depthwise_cost,
+    depthwise_separable_cost,
+    flattened_cost,
+    pointwise_cost,
+    spatially_separable_cost,
+    transposed_conv_cost,
+)
 from .depthwise import (
     depthwise_conv2d,
     is_depthwise_separable,
