@@ -80,13 +80,10 @@ def conv_depthwise_numpy(problem: "ConvProblem") -> np.ndarray:
     y = np.zeros((batch, channels, multiplier, *out), dtype=x.dtype)
     taps = w.reshape(channels, multiplier, *kernel)
     product = np.empty_like(y)
+    from .conv import _tap_slices  # where each tap reads (conv imports this module)
+
     for t in np.ndindex(*kernel):
-        window = tuple(
-            slice(t[a] * problem.dilation[a], t[a] * problem.dilation[a] + problem.stride[a] * (out[a] - 1) + 1,
-                  problem.stride[a])
-            for a in range(ndim)
-        )
-        source = x[(slice(None), slice(None)) + window][:, :, np.newaxis]  # (N, C_in, 1, *out)
+        source = x[(slice(None), slice(None)) + _tap_slices(t, problem)][:, :, np.newaxis]  # (N, C_in, 1, *out)
         scale = taps[(slice(None), slice(None)) + t].reshape((1, channels, multiplier) + (1,) * ndim)
         np.multiply(source, scale, out=product)
         y += product
