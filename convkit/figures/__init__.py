@@ -7,6 +7,7 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+tensors      input, filters and output volumes in 3-D: standard, pointwise, depthwise, separable
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
@@ -14,6 +15,7 @@ from .common import array_svg, figure_html, image_html, signed_image_html, signe
 from .correlation import flip_explorer, flip_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .tensors import tensors_explorer, tensors_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "tensors_explorer",
+    "tensors_view",
     "volume_explorer",
     "volume_view",
 ]
