@@ -13,6 +13,8 @@ correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
 depthwise    ``depthwise_conv2d``, ``separable_conv2d``; which kernels a separable layer can express
+separable    rank-1 kernels, SVD low-rank approximation, k x 1 then 1 x k passes
+flattened    flattened layers (Jin et al.): channel, vertical, horizontal 1-d filters
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -49,8 +51,17 @@ from .depthwise import (
     separable_conv2d,
     separable_ranks,
 )
+from .flattened import flattened_conv2d, flattened_factors, flattened_kernel
 from .matrix import col2im, conv_matrix, im2col
 from .pointwise import pointwise_conv2d
+from .separable import (
+    low_rank_factors,
+    low_rank_kernel,
+    separate_kernel,
+    spatially_separable_conv2d,
+    spatially_separable_factors,
+    spatially_separable_weight,
+)
 
 __version__ = "0.1.0"
 
@@ -69,10 +80,15 @@ __all__ = [
     "correlate1d",
     "depthwise_conv2d",
     "effective_kernel_size",
+    "flattened_conv2d",
+    "flattened_factors",
+    "flattened_kernel",
     "im2col",
     "images",
     "is_depthwise_separable",
     "kernels",
+    "low_rank_factors",
+    "low_rank_kernel",
     "pointwise_conv2d",
     "receptive_field",
     "same_padding",
@@ -80,5 +96,9 @@ __all__ = [
     "separable_as_standard",
     "separable_conv2d",
     "separable_ranks",
+    "separate_kernel",
+    "spatially_separable_conv2d",
+    "spatially_separable_factors",
+    "spatially_separable_weight",
     "volumes",
 ]

@@ -13,12 +13,17 @@ blocks and ``W`` becomes block-diagonal.
 
 The result equals ``torch.nn.functional.conv2d(input, weight[..., None, None],
 bias, groups=groups)`` (stride 1, no padding, no dilation).
+
+:func:`pca_compression` finds the best ``C -> r -> C`` pointwise bottleneck for a
+given feature map (principal components of the channels), and
+:func:`least_squares_decoder` the best second layer for a given first one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_float_array, positive_int
 from .conv import prepare_conv
 
 
@@ -117,4 +122,90 @@ def pointwise_conv2d(
     return y[0] if problem.unbatched else y
 
 
-__all__ = ["pointwise_conv2d", "pointwise_weight"]
+def _channel_matrix(input: np.ndarray) -> np.ndarray:
+    """``(C, N*H*W)``: one column per pixel of every image."""
+    x = as_float_array(input, "input")
+    if x.ndim == 3:
+        x = x[np.newaxis]
+    if x.ndim != 4:
+        raise ValueError(f"input must have 4 dimensions (N, C, H, W) or 3 (C, H, W), got shape {x.shape}")
+    return x.transpose(1, 0, 2, 3).reshape(x.shape[1], -1)
+
+
+def pca_compression(
+    input: np.ndarray, channels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The best pointwise bottleneck ``C -> channels -> C`` for a given feature map.
+
+    Two pointwise convolutions with biases, ``down`` (``C -> r``) and ``up``
+    (``r -> C``), reconstruct every pixel's channel vector through an affine
+    rank-``r`` map.  The one with the smallest squared error over all pixels
+    projects onto the top ``r`` principal components of the channel
+    covariance (the Eckart--Young theorem applied to the centred
+    ``C x pixels`` matrix); its error is the square root of the sum of the
+    discarded eigenvalues of the scatter matrix ``(X - mu)(X - mu)^T``.
+
+    Parameters
+    ----------
+    input : ndarray, shape (N, C, H, W) or (C, H, W)
+    channels : int
+        ``1 <= channels <= C``: the width ``r`` of the bottleneck.
+
+    Returns
+    -------
+    down_weight : ndarray, shape (r, C)
+    down_bias : ndarray, shape (r,)
+    up_weight : ndarray, shape (C, r)
+    up_bias : ndarray, shape (C,)
+        ``pointwise_conv2d(pointwise_conv2d(x, down_weight, down_bias), up_weight, up_bias)``
+        is the reconstruction.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an input that is not a real 3-d/4-d array or a bad ``channels``.
+    """
+    x = _channel_matrix(input)
+    channels = positive_int(channels, "channels")
+    if channels > x.shape[0]:
+        raise ValueError(f"channels must be at most the input channels C={x.shape[0]}, got {channels}")
+    mean = x.mean(axis=1)
+    centred = x - mean[:, None]
+    eigenvalues, vectors = np.linalg.eigh(centred @ centred.T)  # C x C scatter matrix, ascending
+    u = vectors[:, ::-1][:, :channels]  # principal directions, largest variance first
+    return u.T.copy(), -(u.T @ mean), u.copy(), mean
+
+
+def least_squares_decoder(
+    input: np.ndarray, down_weight: np.ndarray, down_bias: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``up`` pointwise layer (weight and bias) for a fixed ``down`` layer.
+
+    Solves ``min || X - (U Z + b) ||`` over ``U, b`` by least squares, with
+    ``Z = down(X)`` the compressed channels of every pixel.
+
+    Parameters
+    ----------
+    input : ndarray, shape (N, C, H, W) or (C, H, W)
+    down_weight : ndarray, shape (r, C)
+    down_bias : ndarray, shape (r,), optional
+
+    Returns
+    -------
+    up_weight : ndarray, shape (C, r)
+    up_bias : ndarray, shape (C,)
+    """
+    x = _channel_matrix(input)
+    w = pointwise_weight(as_float_array(down_weight, "down_weight"))
+    if w.shape[1] != x.shape[0]:
+        raise ValueError(f"down_weight must have shape (r, C) with C={x.shape[0]}, got {w.shape}")
+    z = w @ x
+    if down_bias is not None:
+        z = z + as_float_array(down_bias, "down_bias")[:, None]
+    design = np.vstack([z, np.ones((1, z.shape[1]))])  # (r + 1, pixels)
+    # normal equations (r + 1 unknowns per channel); lstsq also copes with a singular Gram matrix
+    solution = np.linalg.lstsq(design @ design.T, design @ x.T, rcond=None)[0]  # (r + 1, C)
+    return solution[:-1].T.copy(), solution[-1].copy()
+
+
+__all__ = ["least_squares_decoder", "pca_compression", "pointwise_conv2d", "pointwise_weight"]

@@ -100,3 +100,74 @@ def test_pointwise_errors(x_shape, w_shape, kwargs, error, match):
 def test_complex_weight_rejected():
     with pytest.raises(TypeError, match=r"weight must be a real floating-point array"):
         convkit.pointwise_conv2d(np.zeros((1, 2, 3, 3)), np.zeros((2, 2), dtype=complex))
+
+
+def feature_map(rng, channels=12, size=9):
+    """Correlated channels: a random mix of 4 smooth-ish sources, plus a little noise, plus offsets."""
+    sources = rng.standard_normal((4, size, size)).cumsum(axis=1)
+    mix = rng.standard_normal((channels, 4))
+    return np.einsum("cs,shw->chw", mix, sources) + 0.1 * rng.standard_normal((channels, size, size)) + 3.0
+
+
+def reconstruct(x, down_w, down_b, up_w, up_b):
+    return convkit.pointwise_conv2d(convkit.pointwise_conv2d(x, down_w, down_b), up_w, up_b)
+
+
+@pytest.mark.parametrize("r", [1, 2, 4, 8, 12])
+def test_pca_compression_error_is_the_discarded_eigenvalues(rng, r):
+    x = feature_map(rng)
+    down_w, down_b, up_w, up_b = convkit.pointwise.pca_compression(x, r)
+    assert down_w.shape == (r, 12) and up_w.shape == (12, r)
+    error = np.linalg.norm(x - reconstruct(x, down_w, down_b, up_w, up_b))
+    X = x.reshape(12, -1)
+    scatter = (X - X.mean(1, keepdims=True)) @ (X - X.mean(1, keepdims=True)).T
+    eigenvalues = np.linalg.eigvalsh(scatter)[::-1]  # numpy, largest first
+    assert np.isclose(error, np.sqrt(max(eigenvalues[r:].sum(), 0.0)), rtol=1e-7, atol=1e-9)
+    # the end-to-end channel mixing up @ down has rank r
+    assert np.linalg.matrix_rank(up_w @ down_w) == r
+
+
+def test_pca_compression_beats_random_and_trained_bottlenecks(rng):
+    x = feature_map(rng)
+    best = np.linalg.norm(x - reconstruct(x, *convkit.pointwise.pca_compression(x, 3)))
+    for seed in range(5):
+        down_w = np.random.default_rng(seed).standard_normal((3, 12))
+        up_w, up_b = convkit.pointwise.least_squares_decoder(x, down_w)
+        assert np.linalg.norm(x - reconstruct(x, down_w, None, up_w, up_b)) >= best - 1e-9
+    # a bottleneck trained by gradient descent in torch cannot do better
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(12, 3, 1), torch.nn.Conv2d(3, 12, 1)).double()
+    data = torch.from_numpy(x)[None]
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(300):
+        opt.zero_grad()
+        loss = ((model(data) - data) ** 2).sum()
+        loss.backward()
+        opt.step()
+    assert float(loss.detach()) ** 0.5 >= best - 1e-9
+
+
+def test_least_squares_decoder_matches_numpy_lstsq_and_is_optimal(rng):
+    x = feature_map(rng, channels=6, size=5)
+    down_w, down_b = rng.standard_normal((2, 6)), rng.standard_normal(2)
+    up_w, up_b = convkit.pointwise.least_squares_decoder(x, down_w, down_b)
+    X = x.reshape(6, -1)
+    Z = down_w @ X + down_b[:, None]
+    # normal equations, solved independently
+    A = np.vstack([Z, np.ones(Z.shape[1])])
+    expected = X @ A.T @ np.linalg.inv(A @ A.T)
+    np.testing.assert_allclose(np.hstack([up_w, up_b[:, None]]), expected, rtol=1e-8, atol=1e-8)
+    residual = X - (up_w @ Z + up_b[:, None])
+    np.testing.assert_allclose(residual @ A.T, 0, atol=1e-8)  # orthogonal to the design
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: convkit.pointwise.pca_compression(np.zeros((3, 4, 4)), 4), ValueError, r"channels must be at most the input channels C=3"),
+    (lambda: convkit.pointwise.pca_compression(np.zeros((3, 4, 4)), 0), ValueError, r"channels must be positive"),
+    (lambda: convkit.pointwise.pca_compression(np.zeros((4, 4)), 1), ValueError, r"input must have 4 dimensions"),
+    (lambda: convkit.pointwise.least_squares_decoder(np.zeros((3, 4, 4)), np.zeros((2, 4))), ValueError,
+     r"down_weight must have shape \(r, C\) with C=3"),
+])
+def test_compression_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
