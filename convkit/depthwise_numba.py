@@ -29,15 +29,59 @@ import numba
 import numpy as np
 
 
-def _compile(function: Callable) -> Callable:
-    """``numba.njit(parallel=True, cache=True)``, without the disk cache if nowhere is writable."""
+def _compile(function: Callable | None = None, *, parallel: bool = False) -> Callable:
+    """``numba.njit(cache=True)``, without the disk cache if nowhere is writable."""
+    if function is None:
+        return lambda f: _compile(f, parallel=parallel)
     try:
-        return numba.njit(parallel=True, cache=True)(function)
+        return numba.njit(parallel=parallel, cache=True)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(parallel=True)(function)
+        return numba.njit(parallel=parallel)(function)
 
 
 @_compile
+def depthwise_plane(
+    source: np.ndarray,
+    weight: np.ndarray,
+    bias: float,
+    stride_h: int,
+    stride_w: int,
+    dilation_h: int,
+    dilation_w: int,
+    out: np.ndarray,
+) -> None:
+    """One output plane: ``out = bias + sum over taps of weight[i, j] * shifted source``.
+
+    Parameters
+    ----------
+    source : ndarray, shape (H_pad, W_pad)
+        The zero-padded input channel.
+    weight : ndarray, shape (k_h, k_w)
+    bias : float
+    stride_h, stride_w, dilation_h, dilation_w : int
+    out : ndarray, shape (out_h, out_w)
+        Written in place; every sum is accumulated in its dtype.
+    """
+    out_h, out_w = out.shape
+    k_h, k_w = weight.shape
+    for r in range(out_h):
+        row = out[r]
+        for q in range(out_w):
+            row[q] = bias
+        for i in range(k_h):
+            line = source[r * stride_h + i * dilation_h]
+            for j in range(k_w):
+                tap = weight[i, j]
+                start = j * dilation_w
+                if stride_w == 1:  # contiguous: the compiler vectorises this loop
+                    for q in range(out_w):
+                        row[q] += tap * line[start + q]
+                else:
+                    for q in range(out_w):
+                        row[q] += tap * line[start + q * stride_w]
+
+
+@_compile(parallel=True)
 def depthwise_planes(
     x: np.ndarray,
     weight: np.ndarray,
@@ -49,7 +93,7 @@ def depthwise_planes(
     out_h: int,
     out_w: int,
 ) -> np.ndarray:
-    """Depthwise 2-d convolution of an already zero-padded input, one plane per thread step.
+    """Depthwise 2-d convolution of an already zero-padded input, the planes shared among threads.
 
     Parameters
     ----------
@@ -66,32 +110,41 @@ def depthwise_planes(
     Returns
     -------
     ndarray, shape (N, m * C_in, out_h, out_w)
-        In the dtype of ``x``; every sum is accumulated in that dtype.
+        In the dtype of ``x``.
     """
     batch, channels = x.shape[0], x.shape[1]
-    c_out, _, k_h, k_w = weight.shape
+    c_out = weight.shape[0]
     multiplier = c_out // channels
     y = np.empty((batch, c_out, out_h, out_w), dtype=x.dtype)
     for plane in numba.prange(batch * c_out):  # the (n, o) planes are independent
-        n = plane // c_out
-        o = plane % c_out
-        source = x[n, o // multiplier]
-        for r in range(out_h):
-            row = y[n, o, r]
-            for q in range(out_w):
-                row[q] = bias[o]
-            for i in range(k_h):
-                line = source[r * stride_h + i * dilation_h]
-                for j in range(k_w):
-                    tap = weight[o, 0, i, j]
-                    start = j * dilation_w
-                    if stride_w == 1:  # contiguous: the compiler vectorises this loop
-                        for q in range(out_w):
-                            row[q] += tap * line[start + q]
-                    else:
-                        for q in range(out_w):
-                            row[q] += tap * line[start + q * stride_w]
+        n, o = plane // c_out, plane % c_out
+        depthwise_plane(x[n, o // multiplier], weight[o, 0], bias[o], stride_h, stride_w, dilation_h,
+                        dilation_w, y[n, o])
     return y
 
 
-__all__ = ["depthwise_planes"]
+@_compile
+def depthwise_planes_serial(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    stride_h: int,
+    stride_w: int,
+    dilation_h: int,
+    dilation_w: int,
+    out_h: int,
+    out_w: int,
+) -> np.ndarray:
+    """:func:`depthwise_planes` on one thread: for small problems, where starting threads costs more."""
+    batch, channels = x.shape[0], x.shape[1]
+    c_out = weight.shape[0]
+    multiplier = c_out // channels
+    y = np.empty((batch, c_out, out_h, out_w), dtype=x.dtype)
+    for plane in range(batch * c_out):
+        n, o = plane // c_out, plane % c_out
+        depthwise_plane(x[n, o // multiplier], weight[o, 0], bias[o], stride_h, stride_w, dilation_h,
+                        dilation_w, y[n, o])
+    return y
+
+
+__all__ = ["depthwise_plane", "depthwise_planes", "depthwise_planes_serial"]

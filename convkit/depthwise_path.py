@@ -12,9 +12,9 @@ The general im2col path would compute this as one tiny matrix product per
 group; :func:`conv_depthwise` instead uses
 
 ``backend="numba"``
-    a compiled loop over the ``(n, o)`` planes, in parallel
-    (:func:`convkit.depthwise_numba.depthwise_planes`), for 1-d and 2-d
-    convolutions;
+    a compiled loop over the ``(n, o)`` planes
+    (:func:`convkit.depthwise_numba.depthwise_planes`, in parallel from
+    ``PARALLEL_WORK`` multiply-adds on), for 1-d and 2-d convolutions;
 ``backend="numpy"``
     one multiply-add per kernel tap over the whole tensor
     (:func:`conv_depthwise_numpy`): ``prod(kernel)`` vectorised NumPy
@@ -27,6 +27,7 @@ installed and the convolution is 1-d or 2-d, NumPy otherwise.
 from __future__ import annotations
 
 import functools
+import math
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # conv imports this module; only the type is needed here
     from .conv import ConvProblem
 
 Backend = Literal["auto", "numba", "numpy"]
+PARALLEL_WORK = 1 << 20
+"""Multiply-adds from which the compiled loop shares the planes among threads (below: one thread)."""
 
 
 def is_depthwise(problem: "ConvProblem") -> bool:
@@ -115,7 +118,9 @@ def conv_depthwise_numba(problem: "ConvProblem") -> np.ndarray:
         x, w = x[:, :, np.newaxis], w[:, :, np.newaxis]
         stride, dilation, out = (1, *stride), (1, *dilation), (1, *out)
     bias = problem.bias if problem.bias is not None else np.zeros(w.shape[0], dtype=x.dtype)
-    y = module.depthwise_planes(
+    work = x.shape[0] * w.shape[0] * math.prod(out) * math.prod(w.shape[2:])  # multiply-adds
+    planes = module.depthwise_planes if work >= PARALLEL_WORK else module.depthwise_planes_serial
+    y = planes(
         np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(bias, dtype=x.dtype),
         stride[0], stride[1], dilation[0], dilation[1], out[0], out[1],
     )
