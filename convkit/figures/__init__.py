@@ -9,6 +9,7 @@ arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 depthwise    a colour image filtered channel by channel; channel multiplier 2
 tensors      input, filters and output volumes in 3-D: standard, pointwise, depthwise, separable
+pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
@@ -17,15 +18,18 @@ from .correlation import flip_explorer, flip_view
 from .depthwise import channel_filter_explorer, channel_filter_view, multiplier_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
 from .tensors import tensors_explorer, tensors_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
+    "array_svg",
     "channel_filter_explorer",
     "channel_filter_view",
-    "array_svg",
+    "compression_explorer",
+    "compression_view",
     "conv_matrix_svg",
     "figure_html",
     "filter_explorer",
@@ -38,6 +42,8 @@ __all__ = [
     "mixing_explorer",
     "mixing_view",
     "multiplier_view",
+    "pixel_explorer",
+    "pixel_view",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
