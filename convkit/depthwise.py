@@ -81,7 +81,7 @@ def depthwise_conv2d(
         channel multiplier).
     bias : ndarray, shape (m * C_in,), optional
     stride, padding, dilation
-        As in :func:`convkit.conv2d` (``padding`` may be ``'same'``).
+        As in :func:`~convkit.conv.conv2d` (``padding`` may be ``'same'``).
 
     Returns
     -------
@@ -90,7 +90,7 @@ def depthwise_conv2d(
     Raises
     ------
     TypeError, ValueError
-        As :func:`convkit.conv2d`, and when ``weight`` is not
+        As :func:`~convkit.conv.conv2d`, and when ``weight`` is not
         ``(m * C_in, 1, kH, kW)``.
 
     Examples

@@ -1,4 +1,4 @@
-"""The fast path of :func:`convkit.conv2d` for depthwise convolutions.
+"""The fast path of :func:`~convkit.conv.conv2d` for depthwise convolutions.
 
 When every group holds a single input channel (``groups = C_in``, so the
 weight has shape ``(m * C_in, 1, *kernel)`` with channel multiplier ``m``),
@@ -20,7 +20,7 @@ group; :func:`conv_depthwise` instead uses
     (:func:`conv_depthwise_numpy`): ``prod(kernel)`` vectorised NumPy
     operations, any number of dimensions.
 
-``backend="auto"`` (what :func:`convkit.conv2d` uses) takes numba when it is
+``backend="auto"`` (what :func:`~convkit.conv.conv2d` uses) takes numba when it is
 installed and the convolution is 1-d or 2-d, NumPy otherwise.
 """
 
