@@ -7,7 +7,9 @@ per group (the im2col path of :mod:`convkit.conv`) it is thousands of tiny
 products; as one NumPy operation per kernel tap it streams the whole tensor
 through memory ``k_h k_w`` times.  A compiled loop over the planes touches
 every input row once per tap row while it is still in the cache, which is
-what PyTorch's own depthwise kernel does.
+what PyTorch's own depthwise kernel does: :func:`depthwise_plane` computes one
+output plane, :func:`depthwise_planes_serial` all of them on one thread and
+:func:`depthwise_planes` shares them among threads.
 
 This module imports ``numba`` at the top: :mod:`convkit.depthwise_path`
 imports it only when a depthwise convolution is first computed and falls
@@ -73,12 +75,16 @@ def depthwise_plane(
             for j in range(k_w):
                 tap = weight[i, j]
                 start = j * dilation_w
-                if stride_w == 1:  # contiguous: the compiler vectorises this loop
+                # the inputs this tap reads for the whole output row, as a view: indexing a
+                # contiguous view (not line[start + q]) lets the compiler vectorise the loop
+                if stride_w == 1:
+                    segment = line[start:start + out_w]
                     for q in range(out_w):
-                        row[q] += tap * line[start + q]
+                        row[q] += tap * segment[q]
                 else:
+                    strided = line[start:start + (out_w - 1) * stride_w + 1:stride_w]
                     for q in range(out_w):
-                        row[q] += tap * line[start + q * stride_w]
+                        row[q] += tap * strided[q]
 
 
 @_compile(parallel=True)
@@ -135,7 +141,7 @@ def depthwise_planes_serial(
     out_h: int,
     out_w: int,
 ) -> np.ndarray:
-    """:func:`depthwise_planes` on one thread: for small problems, where starting threads costs more."""
+    """:func:`depthwise_planes` on one thread (what :mod:`convkit.depthwise_path` uses for all but huge layers)."""
     batch, channels = x.shape[0], x.shape[1]
     c_out = weight.shape[0]
     multiplier = c_out // channels

@@ -13,7 +13,8 @@ group; :func:`conv_depthwise` instead uses
 
 ``backend="numba"``
     a compiled loop over the ``(n, o)`` planes
-    (:func:`convkit.depthwise_numba.depthwise_planes`, in parallel from
+    (:func:`convkit.depthwise_numba.depthwise_planes_serial`, or
+    :func:`~convkit.depthwise_numba.depthwise_planes` on several threads from
     ``PARALLEL_WORK`` multiply-adds on), for 1-d and 2-d convolutions;
 ``backend="numpy"``
     one multiply-add per kernel tap over the whole tensor
@@ -37,8 +38,14 @@ if TYPE_CHECKING:  # conv imports this module; only the type is needed here
     from .conv import ConvProblem
 
 Backend = Literal["auto", "numba", "numpy"]
-PARALLEL_WORK = 1 << 20
-"""Multiply-adds from which the compiled loop shares the planes among threads (below: one thread)."""
+PARALLEL_WORK = 1 << 26
+"""Multiply-adds from which the compiled loop shares the planes among threads (below: one thread).
+
+One thread computes a 3 x 3 depthwise layer of 128 channels at 56 x 56 for a
+batch of 8 (29 million multiply-adds) at memory speed; on the 2-core machine
+the book is tested on, a second thread made it no faster and, with other
+processes competing for the cores, often much slower (the threads wait for
+each other).  So only very large layers use threads."""
 
 
 def is_depthwise(problem: "ConvProblem") -> bool:
