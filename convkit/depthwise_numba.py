@@ -8,8 +8,10 @@ products; as one NumPy operation per kernel tap it streams the whole tensor
 through memory ``k_h k_w`` times.  A compiled loop over the planes touches
 every input row once per tap row while it is still in the cache, which is
 what PyTorch's own depthwise kernel does: :func:`depthwise_plane` computes one
-output plane, :func:`depthwise_planes_serial` all of them on one thread and
-:func:`depthwise_planes` shares them among threads.
+output plane and :func:`depthwise_planes` a range of them.  Both release the
+GIL, so :mod:`convkit.depthwise_path` can give the ranges of a large layer to
+a few Python threads (which wait for each other by blocking, never by
+spinning, so they do not slow down a machine that is busy with other work).
 
 This module imports ``numba`` at the top: :mod:`convkit.depthwise_path`
 imports it only when a depthwise convolution is first computed and falls
@@ -31,14 +33,12 @@ import numba
 import numpy as np
 
 
-def _compile(function: Callable | None = None, *, parallel: bool = False) -> Callable:
-    """``numba.njit(cache=True)``, without the disk cache if nowhere is writable."""
-    if function is None:
-        return lambda f: _compile(f, parallel=parallel)
+def _compile(function: Callable) -> Callable:
+    """``numba.njit(nogil=True, cache=True)``, without the disk cache if nowhere is writable."""
     try:
-        return numba.njit(parallel=parallel, cache=True)(function)
+        return numba.njit(nogil=True, cache=True)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(parallel=parallel)(function)
+        return numba.njit(nogil=True)(function)
 
 
 @_compile
@@ -87,7 +87,7 @@ def depthwise_plane(
                         row[q] += tap * strided[q]
 
 
-@_compile(parallel=True)
+@_compile
 def depthwise_planes(
     x: np.ndarray,
     weight: np.ndarray,
@@ -96,61 +96,33 @@ def depthwise_planes(
     stride_w: int,
     dilation_h: int,
     dilation_w: int,
-    out_h: int,
-    out_w: int,
-) -> np.ndarray:
-    """Depthwise 2-d convolution of an already zero-padded input, the planes shared among threads.
+    y: np.ndarray,
+    first: int,
+    last: int,
+) -> None:
+    """Output planes ``first .. last - 1`` (in ``(n, o)`` order) of a depthwise convolution.
 
     Parameters
     ----------
     x : ndarray, shape (N, C_in, H_pad, W_pad)
-        Zero-padded input, C-contiguous.
+        Zero-padded input.
     weight : ndarray, shape (m * C_in, 1, k_h, k_w)
         Output channel ``o`` filters input channel ``o // m``.
     bias : ndarray, shape (m * C_in,)
         Added to every output position (zeros for no bias).
     stride_h, stride_w, dilation_h, dilation_w : int
-    out_h, out_w : int
-        Output size (from the convolution arithmetic).
-
-    Returns
-    -------
-    ndarray, shape (N, m * C_in, out_h, out_w)
-        In the dtype of ``x``.
+    y : ndarray, shape (N, m * C_in, out_h, out_w)
+        The output, written in place: plane ``p`` is ``y[p // C_out, p % C_out]``.
+    first, last : int
+        The range of planes to compute, ``0 <= first <= last <= N * C_out``.
     """
-    batch, channels = x.shape[0], x.shape[1]
+    channels = x.shape[1]
     c_out = weight.shape[0]
     multiplier = c_out // channels
-    y = np.empty((batch, c_out, out_h, out_w), dtype=x.dtype)
-    for plane in numba.prange(batch * c_out):  # the (n, o) planes are independent
+    for plane in range(first, last):
         n, o = plane // c_out, plane % c_out
         depthwise_plane(x[n, o // multiplier], weight[o, 0], bias[o], stride_h, stride_w, dilation_h,
                         dilation_w, y[n, o])
-    return y
 
 
-@_compile
-def depthwise_planes_serial(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray,
-    stride_h: int,
-    stride_w: int,
-    dilation_h: int,
-    dilation_w: int,
-    out_h: int,
-    out_w: int,
-) -> np.ndarray:
-    """:func:`depthwise_planes` on one thread (what :mod:`convkit.depthwise_path` uses for all but huge layers)."""
-    batch, channels = x.shape[0], x.shape[1]
-    c_out = weight.shape[0]
-    multiplier = c_out // channels
-    y = np.empty((batch, c_out, out_h, out_w), dtype=x.dtype)
-    for plane in range(batch * c_out):
-        n, o = plane // c_out, plane % c_out
-        depthwise_plane(x[n, o // multiplier], weight[o, 0], bias[o], stride_h, stride_w, dilation_h,
-                        dilation_w, y[n, o])
-    return y
-
-
-__all__ = ["depthwise_plane", "depthwise_planes", "depthwise_planes_serial"]
+__all__ = ["depthwise_plane", "depthwise_planes"]

@@ -13,9 +13,9 @@ group; :func:`conv_depthwise` instead uses
 
 ``backend="numba"``
     a compiled loop over the ``(n, o)`` planes
-    (:func:`convkit.depthwise_numba.depthwise_planes_serial`, or
-    :func:`~convkit.depthwise_numba.depthwise_planes` on several threads from
-    ``PARALLEL_WORK`` multiply-adds on), for 1-d and 2-d convolutions;
+    (:func:`convkit.depthwise_numba.depthwise_planes`; from ``PARALLEL_WORK``
+    multiply-adds on, ranges of planes on a few threads), for 1-d and 2-d
+    convolutions;
 ``backend="numpy"``
     one multiply-add per kernel tap over the whole tensor
     (:func:`conv_depthwise_numpy`): ``prod(kernel)`` vectorised NumPy
@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
@@ -38,14 +40,16 @@ if TYPE_CHECKING:  # conv imports this module; only the type is needed here
     from .conv import ConvProblem
 
 Backend = Literal["auto", "numba", "numpy"]
-PARALLEL_WORK = 1 << 26
-"""Multiply-adds from which the compiled loop shares the planes among threads (below: one thread).
+PARALLEL_WORK = 1 << 22
+"""Multiply-adds from which the compiled loop shares the planes among threads (below: one thread)."""
+THREADS = min(os.cpu_count() or 1, 8)
+"""Threads for large depthwise layers: as many as CPUs, at most 8."""
 
-One thread computes a 3 x 3 depthwise layer of 128 channels at 56 x 56 for a
-batch of 8 (29 million multiply-adds) at memory speed; on the 2-core machine
-the book is tested on, a second thread made it no faster and, with other
-processes competing for the cores, often much slower (the threads wait for
-each other).  So only very large layers use threads."""
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """The thread pool for large layers, created on first use."""
+    return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="convkit")
 
 
 def is_depthwise(problem: "ConvProblem") -> bool:
@@ -125,12 +129,21 @@ def conv_depthwise_numba(problem: "ConvProblem") -> np.ndarray:
         x, w = x[:, :, np.newaxis], w[:, :, np.newaxis]
         stride, dilation, out = (1, *stride), (1, *dilation), (1, *out)
     bias = problem.bias if problem.bias is not None else np.zeros(w.shape[0], dtype=x.dtype)
-    work = x.shape[0] * w.shape[0] * math.prod(out) * math.prod(w.shape[2:])  # multiply-adds
-    planes = module.depthwise_planes if work >= PARALLEL_WORK else module.depthwise_planes_serial
-    y = planes(
-        np.ascontiguousarray(x), np.ascontiguousarray(w), np.ascontiguousarray(bias, dtype=x.dtype),
-        stride[0], stride[1], dilation[0], dilation[1], out[0], out[1],
-    )
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    bias = np.ascontiguousarray(bias, dtype=x.dtype)
+    y = np.empty((x.shape[0], w.shape[0], *out), dtype=x.dtype)
+    planes = x.shape[0] * w.shape[0]
+    args = (x, w, bias, stride[0], stride[1], dilation[0], dilation[1], y)
+    work = planes * math.prod(out) * math.prod(w.shape[2:])  # multiply-adds
+    threads = min(THREADS, planes) if work >= PARALLEL_WORK else 1
+    if threads == 1:
+        module.depthwise_planes(*args, 0, planes)
+    else:  # the compiled loop releases the GIL: each thread computes a range of planes
+        bounds = np.linspace(0, planes, threads + 1).astype(int)
+        tasks = [_pool().submit(module.depthwise_planes, *args, int(a), int(b))
+                 for a, b in zip(bounds[:-1], bounds[1:])]
+        for task in tasks:
+            task.result()
     return y[:, :, 0] if ndim == 1 else y
 
 

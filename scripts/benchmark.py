@@ -4,9 +4,10 @@ Prints ratios (convkit time / torch time, medians of interleaved runs) for a
 few representative layers; the headline case is the one from the Foundation
 issue: a 64 -> 64 channel 3x3 convolution on 56x56 feature maps, batch 8 (a
 ResNet stage-1 layer).  Depthwise layers (groups = C_in) are also timed with
-the NumPy fallback that convkit uses when numba is not installed.
+the NumPy fallback that convkit uses when numba is not installed, and with
+the general im2col path that computed them before the depthwise path existed.
 
-Usage:  .venv/bin/python scripts/benchmark.py [--repeats 5]
+Usage:  .venv/bin/python scripts/benchmark.py [--repeats 5] [--threads 1 --clock cpu] [--only depthwise]
 
 Tests never assert on these numbers: timings depend on the machine.
 """
@@ -24,11 +25,16 @@ import torch
 import torch.nn.functional as F
 
 import convkit
-from convkit.conv import prepare_conv
+from convkit.conv import conv_fast, prepare_conv
+from convkit import depthwise_path
 from convkit.depthwise_path import compiled, conv_depthwise
 
 
 GAP = 0.3  # seconds of rest before every timed call
+
+
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter
 
 
 def interleaved_medians(fns, repeats: int) -> list[float]:
@@ -44,9 +50,9 @@ def interleaved_medians(fns, repeats: int) -> list[float]:
     for _ in range(repeats):
         for fn, spent in zip(fns, times):
             time.sleep(GAP)
-            start = time.perf_counter()
+            start = clock()
             fn()
-            spent.append(time.perf_counter() - start)
+            spent.append(clock() - start)
     return [float(np.median(spent)) for spent in times]
 
 
@@ -74,23 +80,39 @@ CASES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for torch and numba (default: their own defaults)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="'cpu' (process time) is robust to other load on the machine; "
+                             "use it with --threads 1")
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        depthwise_path.THREADS = args.threads
     rng = np.random.default_rng(0)
     print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
     numba = compiled()
-    print("depthwise path: " + (f"numba {numba.numba.__version__}, {numba.numba.get_num_threads()} threads"
+    print("depthwise path: " + (f"numba {numba.numba.__version__}, up to {depthwise_path.THREADS} threads"
                                 if numba else "NumPy (numba not installed)"))
-    print(f"times: medians of {args.repeats} interleaved runs, {GAP} s rest before each call")
+    print(f"times: medians of {args.repeats} interleaved runs, {GAP} s rest before each call, "
+          f"{args.clock} clock")
     print(f"{'case':62s} {'convkit ms':>11s} {'torch ms':>9s} {'ratio':>7s} {'max err':>9s} {'peak MB':>8s}")
     for name, x_shape, w_shape, kwargs in CASES:
+        if args.only not in name:
+            continue
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = rng.standard_normal(w_shape).astype(np.float32)
         xt, wt = torch.from_numpy(x), torch.from_numpy(w)
         variants = [(name, lambda: convkit.conv2d(x, w, **kwargs))]
-        if kwargs.get("groups", 1) == x_shape[1] > 1:  # depthwise: also the NumPy fallback
-            variants.append((name + ", NumPy fallback",
+        if kwargs.get("groups", 1) == x_shape[1] > 1:  # depthwise: the NumPy fallback, the GEMM path
+            variants.append(("  same, NumPy fallback (no numba)",
                              lambda: conv_depthwise(prepare_conv(x, w, **kwargs, ndim=2), backend="numpy")))
+            variants.append(("  same, general im2col path (one GEMM per group)",
+                             lambda: conv_fast(prepare_conv(x, w, **kwargs, ndim=2))))
         with torch.no_grad():
             expected = F.conv2d(xt, wt, **kwargs).numpy()
             t_torch, *t_kits = interleaved_medians(

@@ -70,6 +70,7 @@ def test_each_backend_matches_torch(backend, ndim, dtype, monkeypatch):
     """Strides, paddings (int, tuple, 'valid', 'same'), dilations, multipliers, (un)batched, bias or not."""
     if backend == "numba-parallel":  # small problems run on one thread: force the threaded loop
         monkeypatch.setattr(depthwise_path, "PARALLEL_WORK", 0)
+        monkeypatch.setattr(depthwise_path, "THREADS", 3)  # ranges of planes on 3 threads
         backend = "numba"
 
     @settings(max_examples=100)
@@ -122,6 +123,19 @@ def test_numpy_fallback_is_used_without_numba(monkeypatch, rng):
         conv_depthwise(prepare_conv(x, w, groups=3, ndim=2), "numba")
 
 
+@needs_numba
+def test_threads_split_the_planes(monkeypatch, rng):
+    """Every plane is computed exactly once whatever the number of threads (more threads than planes too)."""
+    x = rng.standard_normal((3, 5, 9, 9))
+    w = rng.standard_normal((10, 1, 3, 3))
+    problem = prepare_conv(x, w, padding=1, groups=5, ndim=2)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1, groups=5).numpy()
+    monkeypatch.setattr(depthwise_path, "PARALLEL_WORK", 0)
+    for threads in (1, 2, 7, 64):
+        monkeypatch.setattr(depthwise_path, "THREADS", threads)
+        np.testing.assert_allclose(conv_depthwise(problem, "numba"), expected, rtol=1e-12, atol=1e-12)
+
+
 def test_loop_method_is_not_rerouted(rng):
     x = rng.standard_normal((1, 2, 5, 5))
     w = rng.standard_normal((2, 1, 3, 3))
@@ -154,7 +168,7 @@ RUN = textwrap.dedent("""
     w = np.ones((3, 1, 3, 3))
     y = conv_depthwise(prepare_conv(x, w, padding=1, groups=3, ndim=2), "numba")
     assert y[0, 0, 1, 1] == x[0, 0, :3, :3].sum()
-    kernel = compiled().depthwise_planes_serial  # a small problem: one thread
+    kernel = compiled().depthwise_planes
     print("hits", sum(kernel.stats.cache_hits.values()), "misses", sum(kernel.stats.cache_misses.values()))
 """)
 
@@ -202,7 +216,7 @@ def test_read_only_install_caches_in_the_user_cache_or_compiles_in_memory():
         # the package's own __pycache__ is not writable: numba uses the user's cache directory
         assert _run(root, env, read_only=True) == "hits 0 misses 1"
         assert not list((root / "convkit").rglob("*.nbi"))
-        assert list(user_cache.rglob("depthwise_numba.depthwise_planes_serial-*.nbi"))
+        assert list(user_cache.rglob("depthwise_numba.depthwise_planes-*.nbi"))
         assert _run(root, env, read_only=True) == "hits 1 misses 0"
         # nothing writable anywhere: compiled in memory, still correct
         nowhere = str(root / "convkit" / "no-cache")
