@@ -10,10 +10,13 @@ transposed   transposed convolution: ``conv_transpose1d``, ``conv_transpose2d``,
 grad         gradients of a convolution (``torch.nn.grad``): ``conv2d_input``, ``conv2d_weight``, ...
 arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
 causal       causal dilated 1-d convolution (WaveNet)
+depthwise_path  conv's fast path for ``groups = C_in`` (compiled with numba, NumPy fallback)
+arithmetic   output sizes, padding, receptive fields
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
+depthwise    ``depthwise_conv2d``, ``separable_conv2d``; which kernels a separable layer can express
 separable    rank-1 kernels, SVD low-rank approximation, k x 1 then 1 x k passes
 flattened    flattened layers (Jin et al.): channel, vertical, horizontal 1-d filters
 kernels      classic hand-made kernels (blur, Sobel, ...)
@@ -49,6 +52,14 @@ from .cost import (
     spatially_separable_cost,
     transposed_conv_cost,
 )
+from .depthwise import (
+    depthwise_conv2d,
+    is_depthwise_separable,
+    separable_approximation,
+    separable_as_standard,
+    separable_conv2d,
+    separable_ranks,
+)
 from .flattened import flattened_conv2d, flattened_factors, flattened_kernel
 from .matrix import col2im, conv_matrix, im2col
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
@@ -83,6 +94,7 @@ __all__ = [
     "convnd",
     "convolve1d",
     "correlate1d",
+    "depthwise_conv2d",
     "effective_kernel_size",
     "grad",
     "flattened_conv2d",
@@ -90,6 +102,7 @@ __all__ = [
     "flattened_kernel",
     "im2col",
     "images",
+    "is_depthwise_separable",
     "kernels",
     "low_rank_factors",
     "low_rank_kernel",
@@ -99,6 +112,10 @@ __all__ = [
     "receptive_fields",
     "same_padding",
     "sampled_positions",
+    "separable_approximation",
+    "separable_as_standard",
+    "separable_conv2d",
+    "separable_ranks",
     "separate_kernel",
     "spatially_separable_conv2d",
     "spatially_separable_factors",

@@ -8,6 +8,8 @@ volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
 transposed   three views of a transposed convolution, overlap counts, checkerboards
+depthwise    a colour image filtered channel by channel; channel multiplier 2
+tensors      input, filters and output volumes in 3-D: standard, pointwise, depthwise, separable
 pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
 flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
@@ -26,6 +28,7 @@ from .dilated import (
     stack_explorer,
     stack_view,
 )
+from .depthwise import channel_filter_explorer, channel_filter_view, multiplier_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .flattened import flattened_explorer, flattened_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
@@ -38,12 +41,15 @@ from .transposed import (
 )
 from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
 from .separable import separable_explorer, separable_view
+from .tensors import tensors_explorer, tensors_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "channel_filter_explorer",
+    "channel_filter_view",
     "compression_explorer",
     "compression_view",
     "conv_matrix_svg",
@@ -63,6 +69,7 @@ __all__ = [
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "multiplier_view",
     "pixel_explorer",
     "pixel_view",
     "receptive_field_table",
@@ -80,6 +87,8 @@ __all__ = [
     "three_views_html",
     "transposed_explorer",
     "transposed_view",
+    "tensors_explorer",
+    "tensors_view",
     "volume_explorer",
     "volume_view",
     "zero_insertion_view",
