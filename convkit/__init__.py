@@ -10,6 +10,7 @@ arithmetic   output sizes, padding, receptive fields
 cost         parameters and multiply-adds of a layer
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
+deformable   deformable convolution v1/v2: ``deform_conv2d``, its backward, bilinear sampling
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -27,11 +28,23 @@ from .arithmetic import (
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import conv_multiply_adds, conv_parameters
+from .deformable import (
+    DeformGradients,
+    bilinear_sample,
+    bilinear_sample_grad,
+    bilinear_weight,
+    deform_conv2d,
+    deform_conv2d_backward,
+)
 from .matrix import col2im, conv_matrix, im2col
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DeformGradients",
+    "bilinear_sample",
+    "bilinear_sample_grad",
+    "bilinear_weight",
     "col2im",
     "conv1d",
     "conv2d",
@@ -44,6 +57,8 @@ __all__ = [
     "convnd",
     "convolve1d",
     "correlate1d",
+    "deform_conv2d",
+    "deform_conv2d_backward",
     "effective_kernel_size",
     "im2col",
     "images",
