@@ -326,73 +326,100 @@ def sampling_positions(problem: DeformProblem) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- fast path -------------------------------------------------------------------
+#
+# Layout: channels last.  The input becomes rows of channels, one row per pixel
+# of a zero-bordered copy, ``(N * offset_groups * (H+2) * (W+2), C_in / offset_groups)``,
+# so that reading a neighbour copies a whole row of channels.  The samples are
+# ordered (output position, tap): then the im2col matrix of one image is a plain
+# reshape ``(H_out * W_out, kh * kw * C_in)`` and each weight group is one GEMM.
 
 
 @dataclass
 class _Samples:
-    """The four neighbours of every sample (fast path), kept for the backward."""
+    """The four neighbours of every sample, kept for the backward."""
 
-    index: np.ndarray  # (N*G, 1, 4, P) flat index into the zero-bordered image
-    ly: np.ndarray  # (N*G, 1, P) fractional parts
+    rows: np.ndarray  # (N * G * P * 4,) row of each neighbour in the bordered image
+    weights: np.ndarray  # (N, G, P, 4) bilinear weights of the neighbours
+    ly: np.ndarray  # (N, G, P, 1) fractional parts of the positions
     lx: np.ndarray
-    values: np.ndarray  # (N*G, C/G, 4, P) neighbour values, 0 outside
-    bordered_shape: tuple[int, int]
+    values: np.ndarray  # (N, G, P, 4, C/G) neighbour values, 0 outside the image
+    sampled: np.ndarray  # (N, G, P, C/G) interpolated samples, before the mask
+    bordered: tuple[int, int]  # (H + 2, W + 2)
 
 
 def _gather(problem: DeformProblem) -> _Samples:
-    x = problem.x
-    batch, c_in, height, width = x.shape
+    """Bilinear samples of every tap, output position and channel at once."""
+    batch, c_in, height, width = problem.x.shape
     groups = problem.offset_groups
-    y, xs = sampling_positions(problem)
-    points = y[0, 0].size  # kh*kw*H_out*W_out samples per (image, offset group)
-    y = y.reshape(batch * groups, 1, points)
-    xs = xs.reshape(batch * groups, 1, points)
-    y0, x0 = np.floor(y), np.floor(xs)
-    ly, lx = y - y0, xs - x0
-    # a one-pixel zero border: any neighbour outside the image is moved onto
-    # it (clipped to -1 or H), so it reads 0 without a validity mask
-    bordered = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    bw = width + 2
-    rows = [np.clip(y0 + a, -1, height).astype(np.intp) + 1 for a in (0, 1)]
-    cols = [np.clip(x0 + b, -1, width).astype(np.intp) + 1 for b in (0, 1)]
-    index = np.stack([rows[a] * bw + cols[b] for a in (0, 1) for b in (0, 1)], axis=2)
-    flat = bordered.reshape(batch * groups, c_in // groups, 1, -1)
-    values = np.take_along_axis(flat, index, axis=3)  # (N*G, C/G, 4, P)
-    return _Samples(index, ly, lx, values, (height + 2, bw))
+    y, x = sampling_positions(problem)  # (N, G, K, H_out, W_out)
+    # order the samples (output position, tap): P = H_out * W_out * K
+    y = y.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
+    x = x.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
+    y0, x0 = np.floor(y), np.floor(x)
+    ly, lx = y - y0, x - x0
+    # neighbours (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1); one outside the
+    # image is moved onto the zero border (clipped to -1 or H), so it reads 0
+    bh, bw = height + 2, width + 2
+    row = np.clip(y0 + np.array([0, 0, 1, 1]), -1, height).astype(np.intp) + 1
+    col = np.clip(x0 + np.array([0, 1, 0, 1]), -1, width).astype(np.intp) + 1
+    plane = (np.arange(batch * groups, dtype=np.intp) * (bh * bw)).reshape(batch, groups, 1, 1)
+    rows = (plane + row * bw + col).ravel()
+    weights = np.concatenate([(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx], axis=3)
+
+    per_group = c_in // groups
+    image = np.pad(problem.x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    image = image.reshape(batch, groups, per_group, bh * bw).transpose(0, 1, 3, 2)
+    image = image.reshape(batch * groups * bh * bw, per_group)
+    values = np.take(image, rows, axis=0).reshape(*weights.shape, per_group)
+    sampled = np.einsum("ngpfc,ngpf->ngpc", values, weights)  # sum_q G(q, p) x[q]
+    return _Samples(rows, weights, ly, lx, values, sampled, (bh, bw))
 
 
-def _corner_weights(ly: np.ndarray, lx: np.ndarray) -> list[np.ndarray]:
-    """Bilinear weights of the neighbours (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1)."""
-    return [(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx]
-
-
-def _interpolate(samples: _Samples) -> np.ndarray:
-    v = samples.values
-    w = _corner_weights(samples.ly, samples.lx)
-    return v[:, :, 0] * w[0] + v[:, :, 1] * w[1] + v[:, :, 2] * w[2] + v[:, :, 3] * w[3]
-
-
-def _columns(problem: DeformProblem, sampled: np.ndarray) -> np.ndarray:
-    """Deformable im2col: ``(N, groups, C_in/groups * kh * kw, H_out * W_out)``, masked."""
-    batch, c_in = problem.x.shape[:2]
+def _group_order(problem: DeformProblem, a: np.ndarray) -> np.ndarray:
+    """``(N, G, H_out*W_out*K, ...)`` -> ``(N * H_out*W_out, K, G, ...)``: channels last."""
+    batch, groups = a.shape[:2]
     taps = problem.kernel[0] * problem.kernel[1]
-    positions = problem.out_size[0] * problem.out_size[1]
-    cols = sampled.reshape(batch, problem.offset_groups, c_in // problem.offset_groups, taps, positions)
+    a = a.reshape(batch, groups, -1, taps, *a.shape[3:])
+    return np.moveaxis(a, 1, 3).reshape(-1, taps, groups, *a.shape[4:])
+
+
+def _kernels(problem: DeformProblem) -> list[np.ndarray]:
+    """Each weight group as a ``(kh * kw * C_in/groups, C_out/groups)`` matrix (tap-major rows)."""
+    w = problem.weight
+    per_group = w.shape[0] // problem.groups
+    return [
+        w[g * per_group:(g + 1) * per_group].transpose(2, 3, 1, 0).reshape(-1, per_group)
+        for g in range(problem.groups)
+    ]
+
+
+def _columns(problem: DeformProblem, samples: _Samples) -> list[np.ndarray]:
+    """Deformable im2col: one ``(N * H_out*W_out, kh*kw * C_in/groups)`` matrix per weight group."""
+    columns = _group_order(problem, samples.sampled)  # (N*H_out*W_out, K, G, C/G)
     if problem.mask is not None:
-        cols = cols * problem.mask.reshape(batch, problem.offset_groups, 1, taps, positions)
-    return cols.reshape(batch, problem.groups, (c_in // problem.groups) * taps, positions)
+        mask = problem.mask.reshape(*problem.mask.shape[:3], -1)  # (N, G, K, positions)
+        columns = columns * mask.transpose(0, 3, 2, 1).reshape(*columns.shape[:3], 1)
+    columns = columns.reshape(*columns.shape[:2], -1)  # (N*positions, K, C_in)
+    per_group = problem.weight.shape[1]
+    return [
+        columns[:, :, g * per_group:(g + 1) * per_group].reshape(columns.shape[0], -1)
+        for g in range(problem.groups)
+    ]
+
+
+def _to_nchw(problem: DeformProblem, rows: np.ndarray) -> np.ndarray:
+    """``(N * H_out*W_out, C)`` -> ``(N, C, H_out, W_out)``."""
+    batch = problem.x.shape[0]
+    return np.ascontiguousarray(rows.reshape(batch, *problem.out_size, -1).transpose(0, 3, 1, 2))
 
 
 def _forward_fast(problem: DeformProblem) -> np.ndarray:
-    batch = problem.x.shape[0]
-    c_out = problem.weight.shape[0]
-    columns = _columns(problem, _interpolate(_gather(problem)))
-    kernels = problem.weight.reshape(problem.groups, c_out // problem.groups, -1)
-    y = kernels @ columns  # (N, groups, C_out/groups, H_out*W_out): one GEMM per group and image
-    y = y.reshape(batch, c_out, *problem.out_size)
+    columns = _columns(problem, _gather(problem))
+    # one GEMM per weight group, for the whole batch
+    y = np.concatenate([c @ k for c, k in zip(columns, _kernels(problem))], axis=1)
     if problem.bias is not None:
-        y = y + problem.bias[:, None, None]
-    return y
+        y += problem.bias
+    return _to_nchw(problem, y)
 
 
 # -- loop reference ----------------------------------------------------------------
@@ -532,55 +559,65 @@ def _backward_fast(problem: DeformProblem, grad: np.ndarray) -> tuple[np.ndarray
     c_out = w.shape[0]
     groups, offset_groups = problem.groups, problem.offset_groups
     taps = problem.kernel[0] * problem.kernel[1]
-    positions = problem.out_size[0] * problem.out_size[1]
+    h_out, w_out = problem.out_size
     per_offset_group = c_in // offset_groups
+    out_per_group = c_out // groups
 
     samples = _gather(problem)
-    sampled = _interpolate(samples)  # (N*G, C/G, P), before the mask
-    columns = _columns(problem, sampled)  # (N, groups, C/groups * taps, positions)
-    grad_out = grad.reshape(batch, groups, c_out // groups, positions)
+    columns = _columns(problem, samples)
+    kernels = _kernels(problem)
+    grad_rows = grad.transpose(0, 2, 3, 1).reshape(-1, c_out)  # (N * positions, C_out)
 
     grad_bias = None if problem.bias is None else grad.sum(axis=(0, 2, 3))
-    # weight: the same product as the forward, with the roles exchanged
-    grad_weight = (grad_out @ columns.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
-    # the (masked) samples: W^T times the output gradient
-    kernels = w.reshape(groups, c_out // groups, -1)
-    grad_columns = kernels.transpose(0, 2, 1) @ grad_out  # (N, groups, C/groups * taps, positions)
-    grad_columns = grad_columns.reshape(batch * offset_groups, per_offset_group, taps * positions)
+    grad_weight = np.empty_like(w)
+    grad_columns = []
+    for g in range(groups):
+        grad_g = grad_rows[:, g * out_per_group:(g + 1) * out_per_group]
+        # the forward product with the roles exchanged, per weight group
+        grad_kernel = columns[g].T @ grad_g  # (K * C_in/groups, C_out/groups)
+        grad_weight[g * out_per_group:(g + 1) * out_per_group] = grad_kernel.reshape(
+            *problem.kernel, w.shape[1], out_per_group
+        ).transpose(3, 2, 0, 1)
+        grad_columns.append((grad_g @ kernels[g].T).reshape(-1, taps, w.shape[1]))
+    # gradient reaching each masked sample, back in (N, G, P, C/G) order
+    grad_columns = np.concatenate(grad_columns, axis=2)  # (N * positions, K, C_in)
+    grad_columns = grad_columns.reshape(batch, h_out * w_out, taps, offset_groups, per_offset_group)
+    grad_columns = np.moveaxis(grad_columns, 3, 1).reshape(samples.sampled.shape)
 
+    # A[..., f] = sum over the channels of (gradient of the sample) * (value of
+    # neighbour f): the mask and offset gradients only need these four numbers
+    # per sample, because the sample is sum_f weight_f * value_f.
+    products = np.einsum("ngpfc,ngpc->ngpf", samples.values, grad_columns)
     if problem.mask is None:
-        grad_mask = None
-        grad_sampled = grad_columns
+        grad_mask, mask = None, 1
     else:
-        mask = problem.mask.reshape(batch * offset_groups, 1, taps * positions)
-        grad_mask = (grad_columns * sampled).sum(axis=1)
-        grad_mask = grad_mask.reshape(batch, offset_groups * taps, *problem.out_size)
-        grad_sampled = grad_columns * mask
+        mask = problem.mask.reshape(batch, offset_groups, taps, -1).transpose(0, 1, 3, 2)
+        mask = mask.reshape(batch, offset_groups, -1, 1)  # (N, G, P, 1)
+        grad_mask = np.einsum("ngpf,ngpf->ngp", products, samples.weights)
+        grad_mask = grad_mask.reshape(batch, offset_groups, h_out, w_out, taps).transpose(0, 1, 4, 2, 3)
+        grad_mask = grad_mask.reshape(batch, offset_groups * taps, h_out, w_out)
 
-    # offsets: d(sample)/dy and d/dx inside the cell (right derivatives at kinks)
-    v = samples.values
+    # offsets: derivatives of the four bilinear weights (1-ly)(1-lx), (1-ly)lx,
+    # ly(1-lx), ly lx with respect to y and x, inside the cell (so from the
+    # right at a kink, where ly or lx is 0)
     ly, lx = samples.ly, samples.lx
-    d_dy = (1 - lx) * (v[:, :, 2] - v[:, :, 0]) + lx * (v[:, :, 3] - v[:, :, 1])
-    d_dx = (1 - ly) * (v[:, :, 1] - v[:, :, 0]) + ly * (v[:, :, 3] - v[:, :, 2])
-    grad_offset = np.stack(
-        [(grad_sampled * d_dy).sum(axis=1), (grad_sampled * d_dx).sum(axis=1)], axis=1
-    )  # (N*G, 2, taps * positions)
-    grad_offset = grad_offset.reshape(batch, offset_groups, 2, taps, positions).transpose(0, 1, 3, 2, 4)
-    grad_offset = grad_offset.reshape(batch, offset_groups * taps * 2, *problem.out_size)
+    d_dy = np.concatenate([lx - 1, -lx, 1 - lx, lx], axis=3)
+    d_dx = np.concatenate([ly - 1, 1 - ly, -ly, ly], axis=3)
+    grad_offset = np.stack([(products * d_dy).sum(axis=3), (products * d_dx).sum(axis=3)], axis=3)
+    grad_offset = grad_offset * mask  # (N, G, P, 2)
+    grad_offset = grad_offset.reshape(batch, offset_groups, h_out, w_out, taps, 2).transpose(0, 1, 4, 5, 2, 3)
+    grad_offset = grad_offset.reshape(batch, offset_groups * taps * 2, h_out, w_out)
 
-    # input: scatter every sample's gradient back to its four neighbours
-    bh, bw = samples.bordered_shape
-    plane = bh * bw
-    channel_base = (np.arange(batch * c_in, dtype=np.intp) * plane).reshape(
-        batch * offset_groups, per_offset_group, 1
-    )
-    grad_bordered = np.zeros(batch * c_in * plane, dtype=x.dtype)
-    for corner, weight in enumerate(_corner_weights(ly, lx)):
-        index = channel_base + samples.index[:, :, corner]
-        grad_bordered += np.bincount(
-            index.ravel(), weights=(grad_sampled * weight).ravel(), minlength=grad_bordered.size
-        ).astype(x.dtype, copy=False)
-    grad_input = grad_bordered.reshape(batch, c_in, bh, bw)[:, :, 1:-1, 1:-1]
+    # input: every sample sends weight * gradient to its four neighbours
+    # (np.add.at adds repeated indices one after the other)
+    grad_sampled = grad_columns * mask
+    contributions = np.einsum("ngpc,ngpf->ngpfc", grad_sampled, samples.weights)
+    bh, bw = samples.bordered
+    grad_image = np.zeros(batch * c_in * bh * bw, dtype=x.dtype)
+    channels = np.arange(per_offset_group, dtype=np.intp)
+    np.add.at(grad_image, (samples.rows[:, None] * per_offset_group + channels).ravel(), contributions.ravel())
+    grad_input = grad_image.reshape(batch, offset_groups, bh, bw, per_offset_group)[:, :, 1:-1, 1:-1]
+    grad_input = np.ascontiguousarray(grad_input.transpose(0, 1, 4, 2, 3)).reshape(x.shape)
     return grad_input, grad_offset, grad_mask, grad_weight, grad_bias
 
 
