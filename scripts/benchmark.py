@@ -2,9 +2,11 @@
 
 Prints ratios (convkit time / torch time) for a few representative layers; the
 headline case is the one from the Foundation issue: a 64 -> 64 channel 3x3
-convolution on 56x56 feature maps, batch 8 (a ResNet stage-1 layer).
+convolution on 56x56 feature maps, batch 8 (a ResNet stage-1 layer).  A second
+table times ``deform_conv2d`` (forward, and forward + backward) against a torch
+reference built on ``F.grid_sample`` (``tests/deform_reference.py``).
 
-Usage:  .venv/bin/python scripts/benchmark.py [--repeats 5]
+Usage:  .venv/bin/python scripts/benchmark.py [--repeats 5] [--only conv|deformable]
 
 Tests never assert on these numbers: timings depend on the machine.
 """
@@ -14,8 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,11 +27,16 @@ import torch.nn.functional as F
 
 import convkit
 
+# the torch reference for deformable convolution lives with the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from deform_reference import deform_conv2d_grid_sample  # noqa: E402
 
-def best_time(fn, repeats: int) -> float:
+
+def best_time(fn, repeats: int, gap: float = 0.0) -> float:
     fn()  # warm-up
     times = []
     for _ in range(repeats):
+        time.sleep(gap)  # let BLAS threads stop spinning after the previous call
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -55,10 +64,19 @@ CASES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["conv", "deformable"], help="run one part of the benchmark")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    if args.only != "deformable":
+        convolutions(rng, args.repeats)
+    if args.only != "conv":
+        deformable(rng, args.repeats)
+
+
+def convolutions(rng: np.random.Generator, repeats: int) -> None:
+    """conv2d against F.conv2d on the CASES, and the loop reference against the fast path."""
     print(f"{'case':48s} {'convkit ms':>11s} {'torch ms':>9s} {'ratio':>7s} {'max err':>9s} {'peak MB':>8s}")
     for name, x_shape, w_shape, kwargs in CASES:
         x = rng.standard_normal(x_shape).astype(np.float32)
@@ -66,10 +84,10 @@ def main() -> None:
         xt, wt = torch.from_numpy(x), torch.from_numpy(w)
         with torch.no_grad():
             expected = F.conv2d(xt, wt, **kwargs).numpy()
-            t_torch = best_time(lambda: F.conv2d(xt, wt, **kwargs), args.repeats)
+            t_torch = best_time(lambda: F.conv2d(xt, wt, **kwargs), repeats)
         got = convkit.conv2d(x, w, **kwargs)
         error = float(np.abs(got - expected).max() / np.abs(expected).max())
-        t_kit = best_time(lambda: convkit.conv2d(x, w, **kwargs), args.repeats)
+        t_kit = best_time(lambda: convkit.conv2d(x, w, **kwargs), repeats)
         peak = peak_numpy_bytes(lambda: convkit.conv2d(x, w, **kwargs)) / 2**20
         print(f"{name:48s} {t_kit * 1e3:11.1f} {t_torch * 1e3:9.1f} {t_kit / t_torch:6.1f}x "
               f"{error:9.1e} {peak:8.1f}")
@@ -79,6 +97,51 @@ def main() -> None:
     t_fast = best_time(lambda: convkit.conv2d(x, w, padding=1), 3)
     print(f"loop reference vs fast path on (1, 2, 8, 8) * (3, 2, 3, 3): {t_loop / t_fast:.0f}x slower "
           f"({t_loop * 1e3:.1f} ms vs {t_fast * 1e3:.2f} ms)")
+
+DEFORM_CASES = [
+    # name, (N, C_in, H, W), C_out, offset groups, mask
+    ("deformable v2 64->64 3x3, 28x28, batch 8", (8, 64, 28, 28), 64, 1, True),
+    ("deformable v1 32->32 3x3, 56x56, batch 4", (4, 32, 56, 56), 32, 1, False),
+    ("deformable v2 64->64 3x3 offset groups 4, batch 8", (8, 64, 28, 28), 64, 4, True),
+]
+
+
+def deformable(rng: np.random.Generator, repeats: int) -> None:
+    """deform_conv2d (stride 1, padding 1) against the torch reference built on F.grid_sample."""
+    print()
+    print("deform_conv2d vs a torch reference on F.grid_sample (float32, offsets ~ N(0, 2^2)):")
+    print(f"{'case':52s} {'fwd ms':>7s} {'torch':>7s} {'ratio':>6s}   {'fwd+bwd':>7s} {'torch':>7s} {'ratio':>6s}")
+    for name, shape, c_out, groups, use_mask in DEFORM_CASES:
+        n, c_in, h, w = shape
+        x = rng.standard_normal(shape).astype(np.float32)
+        weight = rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32)
+        offset = (2 * rng.standard_normal((n, 2 * groups * 9, h, w))).astype(np.float32)
+        mask = rng.uniform(size=(n, groups * 9, h, w)).astype(np.float32) if use_mask else None
+        grad = rng.standard_normal((n, c_out, h, w)).astype(np.float32)
+        tensors = [None if a is None else torch.from_numpy(a) for a in (x, offset, weight, mask)]
+
+        def torch_forward():
+            with torch.no_grad():
+                return deform_conv2d_grid_sample(tensors[0], tensors[1], tensors[2], None, 1, 1, 1, tensors[3])
+
+        leaves = [None if t is None else t.clone().requires_grad_() for t in tensors]
+
+        def torch_backward():
+            y = deform_conv2d_grid_sample(leaves[0], leaves[1], leaves[2], None, 1, 1, 1, leaves[3])
+            torch.autograd.grad(y, [t for t in leaves if t is not None], torch.from_numpy(grad))
+
+        expected = torch_forward().numpy()
+        got = convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask)
+        error = float(np.abs(got - expected).max() / np.abs(expected).max())
+        assert error < 1e-4, error
+        t_torch = best_time(torch_forward, repeats, gap=0.3)
+        t_kit = best_time(lambda: convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask), repeats, gap=0.3)
+        t_torch_b = best_time(torch_backward, repeats, gap=0.3)
+        t_kit_b = best_time(lambda: (convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask),
+                                     convkit.deform_conv2d_backward(grad, x, offset, weight, None, 1, 1, 1, mask)),
+                            repeats, gap=0.3)
+        print(f"{name:52s} {t_kit * 1e3:7.1f} {t_torch * 1e3:7.1f} {t_kit / t_torch:5.2f}x   "
+              f"{t_kit_b * 1e3:7.1f} {t_torch_b * 1e3:7.1f} {t_kit_b / t_torch_b:5.2f}x")
 
 
 if __name__ == "__main__":
