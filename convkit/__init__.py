@@ -7,7 +7,7 @@ Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
 arithmetic   output sizes, padding, receptive fields
-cost         parameters and multiply-adds of a layer
+cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 deformable   deformable convolution v1/v2: ``deform_conv2d``, its backward, bilinear sampling
@@ -27,7 +27,19 @@ from .arithmetic import (
 )
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
-from .cost import conv_multiply_adds, conv_parameters
+from .cost import (
+    Cost,
+    conv_cost,
+    conv_multiply_adds,
+    conv_parameters,
+    deformable_cost,
+    depthwise_cost,
+    depthwise_separable_cost,
+    flattened_cost,
+    pointwise_cost,
+    spatially_separable_cost,
+    transposed_conv_cost,
+)
 from .deformable import (
     DeformGradients,
     bilinear_sample,
@@ -59,6 +71,7 @@ __all__ = [
     "correlate1d",
     "deform_conv2d",
     "deform_conv2d_backward",
+    "deformable_cost",
     "effective_kernel_size",
     "im2col",
     "images",

@@ -28,6 +28,7 @@ Shapes (``*`` stands for the ``ndim`` spatial sizes):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -221,8 +222,31 @@ def im2col_windows(problem: ConvProblem) -> np.ndarray:
     return windows[keep]
 
 
+def _tap_slices(
+    tap: tuple[int, ...], problem: ConvProblem
+) -> tuple[slice, ...]:
+    """Where kernel tap ``tap`` reads in the padded input, for every output position.
+
+    Along axis ``a`` the tap ``t`` reads ``x_pad[j * s + t * d]`` for
+    ``j = 0 .. o - 1``: a slice starting at ``t * d`` with step ``s``.
+    """
+    return tuple(
+        slice(t * d, t * d + (o - 1) * s + 1, s)
+        for t, s, d, o in zip(tap, problem.stride, problem.dilation, problem.out_size)
+    )
+
+
 def conv_fast(problem: ConvProblem) -> np.ndarray:
-    """Vectorised convolution: im2col + one (batched) matrix product.
+    """Vectorised convolution: im2col one image at a time + one matrix product per group.
+
+    For each image the columns matrix ``cols`` of shape
+    ``(C_in/groups * prod(kernel), prod(out_size))`` is filled tap by tap
+    (one strided copy of a whole ``(C_in/groups, *out_size)`` block per kernel
+    tap) into a buffer reused for every image, and ``W_g @ cols`` is written
+    straight into that image's slice of the ``(N, C_out, *out_size)`` output:
+    no transpose of the result and a working memory of one image's columns.
+    A ``1 x 1`` kernel with unit stride needs no columns at all: it is a plain
+    (batched) matrix product over the channels.
 
     Parameters
     ----------
@@ -233,27 +257,35 @@ def conv_fast(problem: ConvProblem) -> np.ndarray:
     -------
     ndarray, shape (N, C_out, *out_size)
     """
-    w, groups = problem.weight, problem.groups
-    batch = problem.x.shape[0]
+    x, w, groups = problem.x, problem.weight, problem.groups
+    batch = x.shape[0]
     c_out, in_per_group = w.shape[:2]
+    out_per_group = c_out // groups
     kernel = w.shape[2:]
     ndim = len(kernel)
-    positions = int(np.prod(problem.out_size))
-    taps = in_per_group * int(np.prod(kernel))
+    positions = math.prod(problem.out_size)
+    taps = math.prod(kernel)
+    kernels = w.reshape(groups, out_per_group, in_per_group * taps)
+    y = np.empty((batch, c_out, positions), dtype=np.result_type(x, w))
 
-    windows = im2col_windows(problem)  # (N, C_in, *out, *kernel)
-    windows = windows.reshape(batch, groups, in_per_group, *problem.out_size, *kernel)
-    # -> (groups, N, *out, C_in/groups, *kernel): one row per output position of
-    # every image, one column per (input channel, kernel tap) of the group
-    order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
-    columns = windows.transpose(order).reshape(groups, batch * positions, taps)
-    kernels = w.reshape(groups, c_out // groups, taps).transpose(0, 2, 1)
-
-    y = columns @ kernels  # (groups, N * positions, C_out/groups): one GEMM per group
-    y = y.reshape(groups, batch, positions, c_out // groups)
-    y = y.transpose(1, 0, 3, 2).reshape(batch, c_out, *problem.out_size)
+    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and x.shape[2:] == problem.out_size
+    if pointwise:
+        inputs = x.reshape(batch, groups, in_per_group, positions)
+        for g in range(groups):
+            np.matmul(kernels[g], inputs[:, g], out=y[:, g * out_per_group:(g + 1) * out_per_group])
+    else:
+        cols = np.empty((in_per_group, taps, *problem.out_size), dtype=x.dtype)
+        flat = cols.reshape(in_per_group * taps, positions)
+        tap_slices = [_tap_slices(tap, problem) for tap in np.ndindex(*kernel)]
+        for n in range(batch):
+            for g in range(groups):
+                channels = x[n, g * in_per_group:(g + 1) * in_per_group]
+                for t, where in enumerate(tap_slices):
+                    cols[:, t] = channels[(slice(None),) + where]
+                np.matmul(kernels[g], flat, out=y[n, g * out_per_group:(g + 1) * out_per_group])
+    y = y.reshape(batch, c_out, *problem.out_size)
     if problem.bias is not None:
-        y = y + problem.bias.reshape((c_out,) + (1,) * ndim)
+        y += problem.bias.reshape((c_out,) + (1,) * ndim)
     return y
 
 

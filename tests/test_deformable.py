@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
 
 import convkit
 from convkit.deformable import DeformProblem, prepare_deform, sampling_positions
@@ -445,3 +446,73 @@ def test_backward_checks_grad_output_shape():
         convkit.deform_conv2d_backward(np.zeros((2, 6, 5, 5)), X, OFFSET, W)
     with pytest.raises(ValueError, match=r"method must be 'fast' or 'loop'"):
         convkit.deform_conv2d_backward(np.zeros((2, 6, 6, 6)), X, OFFSET, W, method="slow")
+
+
+# -- cost ---------------------------------------------------------------------------------
+
+
+class TorchDeformable(torch.nn.Module):
+    """A deformable layer in torch: an nn.Conv2d offset branch, then the grid_sample reference."""
+
+    def __init__(self, c_in, c_out, kernel, stride, padding, dilation, groups, offset_groups, mask, bias):
+        super().__init__()
+        taps = kernel[0] * kernel[1]
+        self.split = 2 * offset_groups * taps
+        self.hyper = (stride, padding, dilation)
+        self.offset = torch.nn.Conv2d(c_in, (3 if mask else 2) * offset_groups * taps, kernel, stride, padding,
+                                      dilation, bias=bias)
+        self.weight = torch.nn.Parameter(torch.randn(c_out, c_in // groups, *kernel))
+        self.bias = torch.nn.Parameter(torch.randn(c_out)) if bias else None
+        self.mask = mask
+        self.seen = {}
+
+    def forward(self, x):
+        branch = self.offset(x)
+        offset = branch[:, : self.split]
+        mask = torch.sigmoid(branch[:, self.split:]) if self.mask else None
+        self.seen = {"branch": branch, "offset": offset, "mask": mask}
+        return deform_conv2d_grid_sample(x, offset, self.weight, self.bias, *self.hyper, mask=mask)
+
+
+@pytest.mark.parametrize(
+    "c_in,c_out,kernel,size,stride,padding,dilation,groups,offset_groups,mask,bias,batch",
+    [
+        (4, 6, (3, 3), (9, 9), 1, 1, 1, 1, 1, False, True, 1),
+        (4, 6, (3, 3), (9, 9), 1, 1, 1, 1, 1, True, True, 2),
+        (6, 4, (3, 2), (8, 11), (2, 1), (1, 0), (1, 2), 2, 3, True, False, 3),
+        (8, 8, (1, 1), (5, 7), 1, 0, 1, 4, 2, False, True, 1),
+    ],
+)
+def test_deformable_cost_matches_torch_counts(c_in, c_out, kernel, size, stride, padding, dilation, groups,
+                                              offset_groups, mask, bias, batch):
+    layer = TorchDeformable(c_in, c_out, kernel, stride, padding, dilation, groups, offset_groups, mask, bias)
+    x = torch.randn(batch, c_in, *size)
+    with FlopCounterMode(display=False) as counter:
+        y = layer(x)
+    cost = convkit.deformable_cost(c_in, c_out, kernel, size, stride, padding, dilation, groups,
+                                   offset_groups, mask, bias=bias, batch=batch)
+    assert cost.parameters == sum(p.numel() for p in layer.parameters())
+    assert cost.weight_bytes == sum(p.numel() * p.element_size() for p in layer.parameters())
+    # FlopCounterMode: the offset convolution and the weighted sums (matmul); the sampling is not counted
+    positions = y.shape[-2] * y.shape[-1] * kernel[0] * kernel[1]
+    sampled = batch * positions * c_in  # values grid_sample produced
+    sampling = sampled * (4 + mask) + batch * positions * offset_groups * 4
+    assert counter.get_total_flops() == 2 * (cost.multiply_adds - sampling)
+    seen = layer.seen
+    moved = [x, x, seen["offset"]]  # the branch reads x; the deformable stage x, offsets, mask
+    moved += [seen["mask"]] if mask else []
+    assert cost.input_bytes == sum(t.numel() * t.element_size() for t in moved)
+    assert cost.output_bytes == (seen["branch"].numel() + y.numel()) * 4
+
+
+def test_deformable_cost_errors():
+    with pytest.raises(ValueError, match=r"offset_groups \(3\) must divide in_channels \(4\)"):
+        convkit.deformable_cost(4, 4, 3, 9, offset_groups=3)
+    with pytest.raises(ValueError, match=r"groups \(3\) must divide"):
+        convkit.deformable_cost(4, 4, 3, 9, groups=3)
+    with pytest.raises(TypeError, match=r"mask must be"):
+        convkit.deformable_cost(4, 4, 3, 9, mask=1)
+    with pytest.raises(TypeError, match=r"padding must be an int or a tuple of 2 ints"):
+        convkit.deformable_cost(4, 4, 3, 9, padding="same")
+    with pytest.raises(ValueError, match=r"kernel_size must have 2 value"):
+        convkit.deformable_cost(4, 4, (3, 3, 3), 9)
