@@ -347,6 +347,15 @@ class _Samples:
     bordered: tuple[int, int]  # (H + 2, W + 2)
 
 
+def _border_index(low: np.ndarray, size: int, steps: np.ndarray) -> np.ndarray:
+    """Index in the bordered image of ``low + steps``, clamped to the border (-1 or size), plus 1."""
+    index = np.clip(low, -2, size).astype(np.intp) + steps  # clip first: safe cast of huge values
+    np.maximum(index, -1, out=index)
+    np.minimum(index, size, out=index)
+    index += 1
+    return index
+
+
 def _gather(problem: DeformProblem) -> _Samples:
     """Bilinear samples of every tap, output position and channel at once."""
     batch, c_in, height, width = problem.x.shape
@@ -358,10 +367,10 @@ def _gather(problem: DeformProblem) -> _Samples:
     y0, x0 = np.floor(y), np.floor(x)
     ly, lx = y - y0, x - x0
     # neighbours (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1); one outside the
-    # image is moved onto the zero border (clipped to -1 or H), so it reads 0
+    # image is moved onto the zero border (row -1 or H, column -1 or W), so it reads 0
     bh, bw = height + 2, width + 2
-    row = np.clip(y0 + np.array([0, 0, 1, 1]), -1, height).astype(np.intp) + 1
-    col = np.clip(x0 + np.array([0, 1, 0, 1]), -1, width).astype(np.intp) + 1
+    row = _border_index(y0, height, np.array([0, 0, 1, 1]))
+    col = _border_index(x0, width, np.array([0, 1, 0, 1]))
     plane = (np.arange(batch * groups, dtype=np.intp) * (bh * bw)).reshape(batch, groups, 1, 1)
     rows = (plane + row * bw + col).ravel()
     weights = np.concatenate([(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx], axis=3)
