@@ -304,15 +304,8 @@ def prepare_deform(
     )
 
 
-def sampling_positions(problem: DeformProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Where every tap of every output position reads: ``p0 + pn + Δpn``.
-
-    Returns
-    -------
-    y, x : ndarray, shape (N, offset_groups, kh * kw, H_out, W_out)
-        Row and column of each sample in input coordinates (pixel centres
-        at integers; the padding only shifts the grid).
-    """
+def _positions(problem: DeformProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Sampling positions of a checked problem, shape (N, G, kh * kw, H_out, W_out) each."""
     (kh, kw), (h_out, w_out) = problem.kernel, problem.out_size
     (sh, sw), (ph, pw), (dh, dw) = problem.stride, problem.padding, problem.dilation
     dtype = problem.x.dtype
@@ -323,6 +316,126 @@ def sampling_positions(problem: DeformProblem) -> tuple[np.ndarray, np.ndarray]:
     y = base_y.astype(dtype) + problem.offset[:, :, :, 0]
     x = base_x.astype(dtype) + problem.offset[:, :, :, 1]
     return y, x
+
+
+def sampling_positions(
+    offset: np.ndarray,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where every tap of every output position reads: ``p0 + pn + Δpn``.
+
+    Parameters
+    ----------
+    offset : ndarray, shape (N, 2 * offset_groups * kh * kw, H_out, W_out) or unbatched
+        As for :func:`deform_conv2d`.
+    kernel_size, stride, padding, dilation : int or (int, int)
+
+    Returns
+    -------
+    y, x : ndarray, shape (N, offset_groups, kh * kw, H_out, W_out) (unbatched: no N)
+        Row and column of each sample in input coordinates (pixel centres at
+        integers; the padding only shifts the grid):
+        ``y = h_out * s_h - p_h + i * d_h + dy``, ``x = w_out * s_w - p_w + j * d_w + dx``
+        for tap ``n = i * kw + j``.
+
+    Examples
+    --------
+    >>> y, x = sampling_positions(np.zeros((1, 18, 2, 2)), 3, padding=1)
+    >>> y[0, 0, :, 0, 0], x[0, 0, :, 0, 0]     # output (0, 0): the 3x3 grid around it
+    (array([-1., -1., -1.,  0.,  0.,  0.,  1.,  1.,  1.]), array([-1.,  0.,  1., -1.,  0.,  1., -1.,  0.,  1.]))
+    """
+    off = as_float_array(offset, "offset")
+    if off.ndim not in (3, 4):
+        raise ValueError(f"offset must have 4 dimensions (N, C, H_out, W_out) or 3, got shape {off.shape}")
+    unbatched = off.ndim == 3
+    off = off[np.newaxis] if unbatched else off
+    kh, kw = positive_tuple(kernel_size, 2, "kernel_size")
+    taps = kh * kw
+    if off.shape[1] == 0 or off.shape[1] % (2 * taps):
+        raise ValueError(
+            f"offset must have 2 * offset_groups * kh * kw channels, a positive multiple of "
+            f"{2 * taps}, got {off.shape[1]}"
+        )
+    groups = off.shape[1] // (2 * taps)
+    problem = DeformProblem(
+        x=np.zeros((1, 1, 1, 1), dtype=off.dtype),
+        offset=off.reshape(off.shape[0], groups, taps, 2, *off.shape[2:]),
+        mask=None,
+        weight=np.zeros((1, 1, kh, kw), dtype=off.dtype),
+        bias=None,
+        stride=positive_tuple(stride, 2, "stride"),
+        padding=nonnegative_tuple(padding, 2, "padding"),
+        dilation=positive_tuple(dilation, 2, "dilation"),
+        groups=1,
+        offset_groups=groups,
+        out_size=(off.shape[2], off.shape[3]),
+        unbatched=unbatched,
+    )
+    y, x = _positions(problem)
+    return (y[0], x[0]) if unbatched else (y, x)
+
+
+def kernel_grid(kernel_size: IntOrTuple, dilation: IntOrTuple = 1) -> np.ndarray:
+    """The kernel taps ``pn`` relative to the kernel centre, row-major.
+
+    Returns
+    -------
+    ndarray, shape (kh * kw, 2)
+        ``(dy, dx)`` of every tap from the centre of the (dilated) kernel:
+        ``(-1, -1), (-1, 0), ..., (1, 1)`` for a 3x3 kernel.  Multiplying by
+        a 2x2 matrix ``A`` and subtracting gives the offsets that transform
+        the grid: see :func:`affine_offsets`.
+
+    Examples
+    --------
+    >>> kernel_grid(3)[:4]
+    array([[-1., -1.],
+           [-1.,  0.],
+           [-1.,  1.],
+           [ 0., -1.]])
+    """
+    (kh, kw), (dh, dw) = positive_tuple(kernel_size, 2, "kernel_size"), positive_tuple(dilation, 2, "dilation")
+    rows = (np.arange(kh) - (kh - 1) / 2) * dh
+    cols = (np.arange(kw) - (kw - 1) / 2) * dw
+    return np.stack([np.repeat(rows, kw), np.tile(cols, kh)], axis=1)
+
+
+def affine_offsets(
+    matrix: np.ndarray, kernel_size: IntOrTuple, out_size: IntOrTuple, dilation: IntOrTuple = 1
+) -> np.ndarray:
+    """Offsets that map the kernel grid ``pn`` to ``A pn`` at every output position.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (2, 2)
+        ``A`` acting on ``(dy, dx)`` column vectors: ``2 I`` doubles the
+        spacing, a rotation turns the grid, ``[[1, 0], [k, 1]]`` shears it.
+    kernel_size, dilation : int or (int, int)
+    out_size : int or (int, int)
+        ``(H_out, W_out)``.
+
+    Returns
+    -------
+    ndarray, shape (2 * kh * kw, H_out, W_out)
+        Unbatched offsets for :func:`deform_conv2d` (one offset group): the
+        same ``A pn - pn`` for every output position.
+
+    Examples
+    --------
+    >>> offset = affine_offsets(2 * np.eye(2), 3, (4, 4))   # a 3x3 grid with spacing 2
+    >>> offset[:4, 0, 0]                                     # tap (-1, -1) moves by (-1, -1)
+    array([-1., -1., -1.,  0.])
+    """
+    a = np.asarray(matrix, dtype=float)
+    if a.shape != (2, 2):
+        raise ValueError(f"matrix must have shape (2, 2), got {a.shape}")
+    h_out, w_out = positive_tuple(out_size, 2, "out_size")
+    grid = kernel_grid(kernel_size, dilation)
+    moves = (grid @ a.T - grid).reshape(-1)  # (dy, dx) per tap, interleaved
+    return np.broadcast_to(moves[:, None, None], (moves.size, h_out, w_out)).copy()
 
 
 # -- fast path -------------------------------------------------------------------
@@ -360,7 +473,7 @@ def _gather(problem: DeformProblem) -> _Samples:
     """Bilinear samples of every tap, output position and channel at once."""
     batch, c_in, height, width = problem.x.shape
     groups = problem.offset_groups
-    y, x = sampling_positions(problem)  # (N, G, K, H_out, W_out)
+    y, x = _positions(problem)  # (N, G, K, H_out, W_out)
     # order the samples (output position, tap): P = H_out * W_out * K
     y = y.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
     x = x.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
@@ -744,5 +857,7 @@ __all__ = [
     "bilinear_weight",
     "deform_conv2d",
     "deform_conv2d_backward",
+    "affine_offsets",
+    "kernel_grid",
     "sampling_positions",
 ]

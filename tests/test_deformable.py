@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 import convkit
-from convkit.deformable import DeformProblem, prepare_deform, sampling_positions
+from convkit.deformable import sampling_positions
 from deform_reference import deform_conv2d_gather, deform_conv2d_grid_sample, torchvision_bilinear
 
 TOL = dict(rtol=1e-10, atol=1e-10)
@@ -323,8 +323,7 @@ def test_loop_reference_matches_fast_path_on_the_kinks(case):
 def test_gradients_match_finite_differences_away_from_kinks(case):
     eps = 1e-6
     x, off, w, b, m = case.arrays()
-    problem: DeformProblem = prepare_deform(x, off, w, b, *case.hyper, m)
-    y, xs = sampling_positions(problem)
+    y, xs = sampling_positions(off, w.shape[-2:], *case.hyper)
     positions = np.concatenate([y.ravel(), xs.ravel()])
     distance = np.abs(positions - np.round(positions)).min()
     assume(distance > 1e-3)  # a step of eps * |direction| must not cross an integer
@@ -516,3 +515,52 @@ def test_deformable_cost_errors():
         convkit.deformable_cost(4, 4, 3, 9, padding="same")
     with pytest.raises(ValueError, match=r"kernel_size must have 2 value"):
         convkit.deformable_cost(4, 4, (3, 3, 3), 9)
+
+
+# -- sampling positions and grid transformations -----------------------------------------
+
+
+def test_sampling_positions_follow_the_definition(rng):
+    offset = rng.standard_normal((2, 2 * 2 * 6, 4, 5))  # 2 offset groups, 2x3 kernel
+    y, x = sampling_positions(offset, (2, 3), stride=(2, 1), padding=(1, 2), dilation=(3, 1))
+    assert y.shape == x.shape == (2, 2, 6, 4, 5)
+    off = offset.reshape(2, 2, 6, 2, 4, 5)
+    for g, t, ho, wo in [(0, 0, 0, 0), (1, 5, 3, 4), (1, 2, 2, 1)]:
+        i, j = divmod(t, 3)
+        assert y[1, g, t, ho, wo] == ho * 2 - 1 + i * 3 + off[1, g, t, 0, ho, wo]
+        assert x[1, g, t, ho, wo] == wo * 1 - 2 + j * 1 + off[1, g, t, 1, ho, wo]
+    y1, x1 = sampling_positions(offset[1], (2, 3), (2, 1), (1, 2), (3, 1))
+    np.testing.assert_array_equal(y1, y[1])
+    with pytest.raises(ValueError, match=r"multiple of 12"):
+        sampling_positions(offset[:, :10], (2, 3))
+
+
+def test_kernel_grid_is_centred_and_row_major():
+    np.testing.assert_array_equal(convkit.deformable.kernel_grid(3, 2)[[0, 4, 5]], [[-2, -2], [0, 0], [0, 2]])
+    np.testing.assert_array_equal(convkit.deformable.kernel_grid((1, 2)), [[0, -0.5], [0, 0.5]])
+
+
+def test_scaling_the_grid_by_two_is_a_dilated_convolution(rng):
+    x = rng.standard_normal((2, 3, 9, 10))
+    w = rng.standard_normal((4, 3, 3, 3))
+    offset = convkit.deformable.affine_offsets(2 * np.eye(2), 3, (9, 10))
+    got = convkit.deform_conv2d(x, np.broadcast_to(offset, (2, *offset.shape)), w, padding=1)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=2, dilation=2).numpy()
+    np.testing.assert_allclose(got, expected, **TOL)
+
+
+def test_rotating_the_grid_by_a_right_angle_rotates_the_kernel(rng):
+    x = rng.standard_normal((1, 2, 8, 8))
+    w = rng.standard_normal((3, 2, 3, 3))
+    quarter = np.array([[0.0, -1.0], [1.0, 0.0]])  # (dy, dx) -> (-dx, dy)
+    offset = convkit.deformable.affine_offsets(quarter, 3, (8, 8))[None]
+    got = convkit.deform_conv2d(x, offset, w, padding=1)
+    # tap n now reads at A pn: the ordinary kernel that puts w[n] at A pn
+    grid = convkit.deformable.kernel_grid(3)
+    moved = np.zeros_like(w)
+    for n, (dy, dx) in enumerate(grid @ quarter.T):
+        moved[:, :, int(dy) + 1, int(dx) + 1] = w[:, :, n // 3, n % 3]
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(moved), padding=1).numpy()
+    np.testing.assert_allclose(got, expected, **TOL)
+    with pytest.raises(ValueError, match=r"matrix must have shape \(2, 2\)"):
+        convkit.deformable.affine_offsets(np.eye(3), 3, 4)
