@@ -453,20 +453,22 @@ class _Samples:
 
     rows: np.ndarray  # (N * G * P * 4,) row of each neighbour in the bordered image
     weights: np.ndarray  # (N, G, P, 4) bilinear weights of the neighbours
-    ly: np.ndarray  # (N, G, P, 1) fractional parts of the positions
+    ly: np.ndarray  # (N, G, P) fractional parts of the positions
     lx: np.ndarray
     values: np.ndarray  # (N, G, P, 4, C/G) neighbour values, 0 outside the image
     sampled: np.ndarray  # (N, G, P, C/G) interpolated samples, before the mask
     bordered: tuple[int, int]  # (H + 2, W + 2)
 
 
-def _border_index(low: np.ndarray, size: int, steps: np.ndarray) -> np.ndarray:
-    """Index in the bordered image of ``low + steps``, clamped to the border (-1 or size), plus 1."""
-    index = np.clip(low, -2, size).astype(np.intp) + steps  # clip first: safe cast of huge values
-    np.maximum(index, -1, out=index)
-    np.minimum(index, size, out=index)
-    index += 1
-    return index
+def _border_index(low: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (or columns) ``low`` and ``low + 1`` in the bordered image: clamped to the border, plus 1."""
+    first = np.clip(low, -2, size).astype(np.intp)  # clip the float first: a safe cast of huge values
+    second = first + 1
+    for index in (first, second):
+        np.maximum(index, -1, out=index)
+        np.minimum(index, size, out=index)
+        index += 1
+    return first, second
 
 
 def _gather(problem: DeformProblem) -> _Samples:
@@ -475,26 +477,32 @@ def _gather(problem: DeformProblem) -> _Samples:
     groups = problem.offset_groups
     y, x = _positions(problem)  # (N, G, K, H_out, W_out)
     # order the samples (output position, tap): P = H_out * W_out * K
-    y = y.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
-    x = x.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1, 1)
+    y = y.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1)
+    x = x.transpose(0, 1, 3, 4, 2).reshape(batch, groups, -1)
     y0, x0 = np.floor(y), np.floor(x)
     ly, lx = y - y0, x - x0
     # neighbours (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1); one outside the
     # image is moved onto the zero border (row -1 or H, column -1 or W), so it reads 0
     bh, bw = height + 2, width + 2
-    row = _border_index(y0, height, np.array([0, 0, 1, 1]))
-    col = _border_index(x0, width, np.array([0, 1, 0, 1]))
-    plane = (np.arange(batch * groups, dtype=np.intp) * (bh * bw)).reshape(batch, groups, 1, 1)
-    rows = (plane + row * bw + col).ravel()
-    weights = np.concatenate([(1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx], axis=3)
+    top, bottom = _border_index(y0, height)
+    left, right = _border_index(x0, width)
+    plane = (np.arange(batch * groups, dtype=np.intp) * (bh * bw)).reshape(batch, groups, 1)
+    top, bottom = plane + top * bw, plane + bottom * bw
+    rows = np.empty((*y.shape, 4), dtype=np.intp)
+    weights = np.empty((*y.shape, 4), dtype=y.dtype)
+    for corner, (row, col, wy, wx) in enumerate(
+        [(top, left, 1 - ly, 1 - lx), (top, right, 1 - ly, lx), (bottom, left, ly, 1 - lx), (bottom, right, ly, lx)]
+    ):
+        rows[..., corner] = row + col
+        weights[..., corner] = wy * wx
 
     per_group = c_in // groups
     image = np.pad(problem.x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     image = image.reshape(batch, groups, per_group, bh * bw).transpose(0, 1, 3, 2)
     image = image.reshape(batch * groups * bh * bw, per_group)
-    values = np.take(image, rows, axis=0).reshape(*weights.shape, per_group)
+    values = np.take(image, rows.ravel(), axis=0).reshape(*weights.shape, per_group)
     sampled = np.einsum("ngpfc,ngpf->ngpc", values, weights)  # sum_q G(q, p) x[q]
-    return _Samples(rows, weights, ly, lx, values, sampled, (bh, bw))
+    return _Samples(rows.ravel(), weights, ly, lx, values, sampled, (bh, bw))
 
 
 def _group_order(problem: DeformProblem, a: np.ndarray) -> np.ndarray:
@@ -723,9 +731,10 @@ def _backward_fast(problem: DeformProblem, grad: np.ndarray) -> tuple[np.ndarray
     # ly(1-lx), ly lx with respect to y and x, inside the cell (so from the
     # right at a kink, where ly or lx is 0)
     ly, lx = samples.ly, samples.lx
-    d_dy = np.concatenate([lx - 1, -lx, 1 - lx, lx], axis=3)
-    d_dx = np.concatenate([ly - 1, 1 - ly, -ly, ly], axis=3)
-    grad_offset = np.stack([(products * d_dy).sum(axis=3), (products * d_dx).sum(axis=3)], axis=3)
+    a00, a01, a10, a11 = (products[..., corner] for corner in range(4))
+    grad_offset = np.stack(
+        [(1 - lx) * (a10 - a00) + lx * (a11 - a01), (1 - ly) * (a01 - a00) + ly * (a11 - a10)], axis=3
+    )
     grad_offset = grad_offset * mask  # (N, G, P, 2)
     grad_offset = grad_offset.reshape(batch, offset_groups, h_out, w_out, taps, 2).transpose(0, 1, 4, 5, 2, 3)
     grad_offset = grad_offset.reshape(batch, offset_groups * taps * 2, h_out, w_out)
