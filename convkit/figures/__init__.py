@@ -7,11 +7,13 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+deformable   sampling grids over an image, bilinear weights, the grid explorer, kinks
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .deformable import bilinear_svg, deformable_explorer, deformable_view, sampling_svg
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
@@ -20,7 +22,10 @@ __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "bilinear_svg",
     "conv_matrix_svg",
+    "deformable_explorer",
+    "deformable_view",
     "figure_html",
     "filter_explorer",
     "filter_view",
@@ -31,6 +36,7 @@ __all__ = [
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "sampling_svg",
     "signal_explorer",
     "signal_view",
     "signed_image_html",

@@ -1,7 +1,7 @@
 """Figures of the chapter "Deformable convolution".
 
-* :func:`squares_image`, :func:`random_squares` -- synthetic inputs: soft
-  squares of two sizes.
+* :func:`squares_image`, :func:`random_squares` -- synthetic inputs:
+  squares (square pyramids) of two sizes.
 * :func:`sampling_svg` -- an image with sampling grids drawn over it
   (regular positions hollow, deformed positions filled).
 * :func:`bilinear_svg` -- one fractional sample between its four
@@ -65,20 +65,19 @@ def _image(svg: SVG, uri: str, x: float, y: float, width: float, height: float) 
     )
 
 
-def squares_image(size: int = 24, squares: Sequence[tuple[int, int, int]] = ((4, 3, 3), (11, 11, 9)),
-                  blur: bool = True, shading: float = 0.4) -> np.ndarray:
-    """A ``size x size`` image of bright squares on a dark (zero) background.
+def squares_image(size: int = 24, squares: Sequence[tuple[int, int, int]] = ((4, 3, 3), (11, 11, 9))) -> np.ndarray:
+    """A ``size x size`` image of square pyramids on a zero background.
+
+    Each square of side ``s`` is brightest (1) at its centre and fades
+    linearly to 0 at a distance ``s / 2`` (in the max-norm), so its level sets
+    are squares and a square of side ``3 s`` is one of side ``s`` magnified
+    three times: sampled three times wider, it gives the same values.
 
     Parameters
     ----------
     size : int
     squares : sequence of (top, left, side)
-    blur : bool
-        Soften the edges with a 3x3 box filter (so that bilinear samples near
-        an edge change smoothly).
-    shading : float
-        Brightness ramp inside each square: from ``1 - shading`` at the
-        top-left corner to 1 at the bottom-right one (0: flat squares).
+        Odd sides put the centre on a pixel, ``(top + (s-1)/2, left + (s-1)/2)``.
 
     Returns
     -------
@@ -86,24 +85,24 @@ def squares_image(size: int = 24, squares: Sequence[tuple[int, int, int]] = ((4,
 
     Examples
     --------
-    >>> image = squares_image(6, [(1, 1, 3)], blur=False, shading=0.5)
-    >>> image[1:4, 1:4]
-    array([[0.5  , 0.625, 0.75 ],
-           [0.625, 0.75 , 0.875],
-           [0.75 , 0.875, 1.   ]])
+    >>> squares_image(5, [(1, 1, 3)])[:, 2]
+    array([0.        , 0.33333333, 1.        , 0.33333333, 0.        ])
     """
+    rows, cols = np.mgrid[:size, :size]
     image = np.zeros((size, size))
     for top, left, side in squares:
-        ramp = np.add.outer(np.arange(side), np.arange(side)) / max(2 * (side - 1), 1)
-        image[top:top + side, left:left + side] = 1.0 - shading + shading * ramp
-    if blur:
-        image = conv2d(image[None, None], np.ones((1, 1, 3, 3)) / 9, padding=1)[0, 0]
+        centre_y, centre_x = top + (side - 1) / 2, left + (side - 1) / 2
+        distance = np.maximum(np.abs(rows - centre_y), np.abs(cols - centre_x))
+        image = np.maximum(image, 1 - distance / (side / 2))
     return image
 
 
 def random_squares(rng: np.random.Generator, n: int, size: int = 24, sides: Sequence[int] = (3, 9),
                    margin: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` images with one soft, shaded square each, of a side drawn from ``sides``.
+    """``n`` images with one square pyramid each (see :func:`squares_image`), at random places.
+
+    The sides cycle through ``sides`` (so each occurs ``n / len(sides)`` times),
+    in random order.
 
     Returns
     -------
@@ -111,7 +110,7 @@ def random_squares(rng: np.random.Generator, n: int, size: int = 24, sides: Sequ
     side : ndarray of int, shape (n,)
     """
     images = np.empty((n, 1, size, size))
-    chosen = rng.choice(np.asarray(sides), size=n)
+    chosen = rng.permutation(np.resize(np.asarray(sides), n))
     for k, side in enumerate(chosen):
         top, left = rng.integers(margin, size - margin - side + 1, size=2)
         images[k, 0] = squares_image(size, [(int(top), int(left), int(side))])
