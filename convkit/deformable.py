@@ -49,10 +49,12 @@ every sample *on* a kink: their gradient is the forward difference
 Two implementations:
 
 ``method="fast"`` (default)
-    Gather the four neighbours of every sample at once (NumPy fancy
-    indexing into a zero-bordered copy of the input), weight them, then one
-    matrix product per weight group.  The backward scatters with
-    ``np.bincount``.  No Python loop over pixels.
+    Gather the four neighbours of every sample at once (``np.take`` of
+    whole rows of channels from a zero-bordered, channels-last copy of the
+    input), weight them (``np.einsum``), then one matrix product per weight
+    group for the whole batch.  The backward uses the same products with the
+    roles exchanged and scatters the input gradient with ``np.add.at``.  No
+    Python loop over pixels.
 ``method="loop"``
     A readable reference: one sample, one multiply-add at a time, written
     with :func:`bilinear_sample` and :func:`bilinear_sample_grad`.
