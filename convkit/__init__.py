@@ -6,7 +6,8 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
-arithmetic   output sizes, padding, receptive fields
+arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
+causal       causal dilated 1-d convolution (WaveNet)
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
@@ -19,12 +20,17 @@ figures      the book's pictures, one module per chapter
 
 from . import images, kernels, volumes
 from .arithmetic import (
+    ReceptiveField,
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
+    path_counts,
     receptive_field,
+    receptive_fields,
     same_padding,
+    sampled_positions,
 )
+from .causal import causal_conv1d, causal_padding
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import (
@@ -54,9 +60,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DeformGradients",
+    "ReceptiveField",
     "bilinear_sample",
     "bilinear_sample_grad",
     "bilinear_weight",
+    "causal_conv1d",
+    "causal_padding",
     "col2im",
     "conv1d",
     "conv2d",
@@ -76,7 +85,10 @@ __all__ = [
     "im2col",
     "images",
     "kernels",
+    "path_counts",
     "receptive_field",
+    "receptive_fields",
     "same_padding",
+    "sampled_positions",
     "volumes",
 ]

@@ -14,7 +14,9 @@ channel count and group count in ``convkit``):
   NumPy integer scalar (``np.int64(3)``) or a 0-d integer array
   (``np.array(3)``);
 * **one value per dimension**: a ``tuple`` or ``list`` of such integers, or a
-  1-d integer array; a sequence of length 1 counts as one integer;
+  1-d integer array.  Where the number of spatial dimensions is fixed (the
+  convolutions, im2col), a sequence of length 1 stands for every dimension,
+  as in torch (``stride=[2]`` is ``(2, 2)`` in ``conv2d``);
 * **refused** with ``TypeError``: ``bool`` (``True`` is not a size), floats
   (even ``3.0``), strings, ``None``, arrays of any other dtype or rank;
   ``ValueError``: an empty sequence, or a sequence whose length is not the
@@ -22,7 +24,8 @@ channel count and group count in ``convkit``):
 
 Where the number of spatial dimensions is not fixed by the function (the
 arithmetic and cost functions), it is the common length of the sequence
-arguments (:func:`spatial_ndim`).
+arguments (:func:`spatial_ndim`; ``(5,)`` is one dimension), and a fixed
+default when every argument is a single integer.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-#: An integer or one integer per spatial dimension (see the module docstring).
+# An integer or one integer per spatial dimension (see the module docstring).
 IntOrTuple = Union[int, Sequence[int], npt.NDArray[np.integer]]
 
 
@@ -245,11 +248,82 @@ def check_bool(value: object, name: str) -> bool:
     return bool(value)
 
 
-def as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert ``value`` to a floating NumPy array.
+# The dtypes of the torch-mirroring functions (convolutions, im2col, col2im,
+# conv_matrix).  NumPy has no bfloat16.
+FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
-    Integer and boolean arrays become ``float64`` (as ``np.convolve`` would
-    compute them); ``float32`` and ``float64`` are kept; complex and object
+
+def floating_array(value: npt.ArrayLike, name: str) -> np.ndarray:
+    """``value`` as a float16, float32 or float64 array; every other dtype is refused.
+
+    The dtype rule of the functions that mirror torch: nothing is converted
+    silently.  Integer and boolean arrays raise ``TypeError`` (torch 2.13
+    computes integer convolutions on the CPU, wrapping around on overflow,
+    refuses booleans, and refuses integers in ``unfold``/``fold``; convkit
+    refuses them everywhere: convert first, e.g. ``x.astype(np.float64)``),
+    and so do complex and object arrays.  A Python list of floats becomes float64, as in NumPy.
+
+    Raises
+    ------
+    TypeError
+        Naming the argument and its dtype.
+    """
+    array = np.asarray(value)
+    if array.dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} must be a float16, float32 or float64 array, got dtype {array.dtype}"
+            + (
+                f"; convert it first, e.g. {name}.astype(np.float64)"
+                if array.dtype.kind in "biu"
+                else ""
+            )
+        )
+    return array
+
+
+def same_dtype(**arrays: np.ndarray | None) -> np.dtype:
+    """The one dtype of ``arrays`` (``None`` entries skipped); mixing is refused.
+
+    Like torch, which raises for a float32 input with a float64 weight,
+    convkit never promotes silently.
+
+    Raises
+    ------
+    TypeError
+        Naming every argument and its dtype.
+
+    Examples
+    --------
+    >>> same_dtype(input=np.zeros(2), weight=np.ones(2), bias=None)
+    dtype('float64')
+    """
+    dtypes = {name: array.dtype for name, array in arrays.items() if array is not None}
+    if len(set(dtypes.values())) > 1:
+        described = ", ".join(f"{name} is {dtype}" for name, dtype in dtypes.items())
+        raise TypeError(
+            f"{', '.join(dtypes)} must have the same dtype (convkit, like torch, never "
+            f"mixes them): {described}; convert with .astype()"
+        )
+    return next(iter(dtypes.values()))
+
+
+def computation_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a computation runs in: float32 for float16, else ``dtype`` itself.
+
+    float16 has an 11-bit significand: summing hundreds of products in it
+    loses most digits, so float16 arrays are computed in float32 and the
+    result rounded to float16 once, at the end (torch's CPU kernels also
+    accumulate float16 in float32).
+    """
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
+
+
+def as_float_array(value: object, name: str) -> np.ndarray:
+    """Convert ``value`` to a floating NumPy array, the way NumPy would.
+
+    For the functions that mirror NumPy rather than torch
+    (:mod:`convkit.correlation`, some figure helpers): integer and boolean
+    arrays become ``float64``; floating arrays are kept; complex and object
     arrays are rejected.
     """
     array = np.asarray(value)

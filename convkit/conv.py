@@ -24,6 +24,27 @@ Shapes (``*`` stands for the ``ndim`` spatial sizes):
 * bias:   ``(C_out,)``
 * output: ``(N, C_out, *out)`` or ``(C_out, *out)``, with ``out`` given by
   :func:`convkit.arithmetic.conv_output_size`.
+
+Dtypes (the rule of every function that mirrors torch, from
+:func:`convkit.arguments.floating_array` and
+:func:`convkit.arguments.same_dtype`):
+
+* float32 and float64 are computed in that dtype and returned in it;
+* float16 is computed in float32 and the result rounded to float16 once
+  (torch's CPU kernels also accumulate float16 in float32; the loop
+  reference never sums in float16);
+* input, weight and bias must have the *same* dtype: mixing float32 and
+  float64 raises ``TypeError``, as torch raises;
+* integer, boolean, complex and object arrays raise ``TypeError`` (torch
+  computes integer convolutions on the CPU, wrapping around on overflow;
+  convkit does not: convert with ``.astype(np.float64)``).
+
+Empty tensors, as in torch 2.13: a batch of ``N = 0`` gives an output with
+``N = 0``; an input with ``C_in = 0`` channels (and a weight of shape
+``(C_out, 0, *kernel)``) gives an empty output of shape ``(N, 0, *out)``
+(torch returns no output channels there, not ``C_out`` channels of bias);
+a spatial size of 0, ``C_out = 0`` or a kernel size of 0 raise
+``ValueError``.
 """
 
 from __future__ import annotations
@@ -33,13 +54,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .arguments import (
     IntOrTuple,
-    as_float_array,
+    computation_dtype,
+    floating_array,
     positive_int,
     positive_tuple,
+    same_dtype,
 )
 from .arithmetic import Padding, padding_pairs
 
@@ -53,7 +77,8 @@ class ConvProblem:
     Attributes
     ----------
     x : ndarray, shape ``(N, C_in, *padded)``
-        Zero-padded, batched input, in the computation dtype.
+        Zero-padded, batched input, in the computation dtype (float32 or
+        float64; float16 arrays are computed in float32).
     weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
     bias : ndarray of shape ``(C_out,)`` or None
     stride, dilation : tuple of int
@@ -62,6 +87,8 @@ class ConvProblem:
         Spatial size of the output.
     unbatched : bool
         True when the caller passed ``(C_in, *spatial)``.
+    dtype : dtype
+        The dtype of the caller's arrays, and of the result.
     """
 
     x: np.ndarray
@@ -72,12 +99,13 @@ class ConvProblem:
     groups: int
     out_size: tuple[int, ...]
     unbatched: bool
+    dtype: np.dtype
 
 
 def prepare_conv(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -87,12 +115,27 @@ def prepare_conv(
 ) -> ConvProblem:
     """Check every argument of an ``ndim``-d convolution and pad the input.
 
-    Raises ``TypeError``/``ValueError`` naming the argument and the rule it
-    breaks; see :func:`conv2d` for the rules.
+    Parameters
+    ----------
+    input, weight, bias, stride, padding, dilation, groups
+        As for :func:`conv2d`, with ``ndim`` spatial dimensions.
+    ndim : int
+        Number of spatial dimensions.
+
+    Returns
+    -------
+    ConvProblem
+        The padded, batched input and the checked hyper-parameters.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument and the rule it breaks; see :func:`conv2d`.
     """
-    x = as_float_array(input, "input")
-    w = as_float_array(weight, "weight")
-    b = None if bias is None else as_float_array(bias, "bias")
+    x = floating_array(input, "input")
+    w = floating_array(weight, "weight")
+    b = None if bias is None else floating_array(bias, "bias")
+    dtype = same_dtype(input=x, weight=w, bias=b)
 
     if w.ndim != ndim + 2:
         raise ValueError(
@@ -105,8 +148,16 @@ def prepare_conv(
             f"input must have {ndim + 2} dimensions (N, C, *spatial) or {ndim + 1} "
             f"(C, *spatial) for a {ndim}-d convolution, got shape {x.shape}"
         )
-    if min(w.shape) < 1:
-        raise ValueError(f"weight must not have an empty dimension, got shape {w.shape}")
+    if w.shape[0] == 0 or 0 in w.shape[2:]:
+        raise ValueError(
+            f"weight must have at least one output channel and a kernel size of at "
+            f"least 1, got shape {w.shape}"
+        )
+    if 0 in x.shape[-ndim:]:
+        raise ValueError(
+            f"input must have a non-zero size in every spatial dimension (torch refuses "
+            f"too), got shape {x.shape}"
+        )
     unbatched = x.ndim == ndim + 1
     if unbatched:
         x = x[np.newaxis]
@@ -148,17 +199,18 @@ def prepare_conv(
             )
         out_size.append((padded - span) // strides[axis] + 1)
 
-    dtype = np.result_type(x, w, *(() if b is None else (b,)))
-    x = np.pad(x.astype(dtype, copy=False), ((0, 0), (0, 0)) + pads)
+    compute = computation_dtype(dtype)
+    x = np.pad(x.astype(compute, copy=False), ((0, 0), (0, 0)) + pads)
     return ConvProblem(
         x=x,
-        weight=w.astype(dtype, copy=False),
-        bias=None if b is None else b.astype(dtype, copy=False),
+        weight=w.astype(compute, copy=False),
+        bias=None if b is None else b.astype(compute, copy=False),
         stride=strides,
         dilation=dilations,
         groups=groups,
         out_size=tuple(out_size),
         unbatched=unbatched,
+        dtype=dtype,
     )
 
 
@@ -291,9 +343,9 @@ def conv_fast(problem: ConvProblem) -> np.ndarray:
 
 def _convolution(
     ndim: int,
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None,
     stride: IntOrTuple,
     padding: Padding,
     dilation: IntOrTuple,
@@ -305,14 +357,19 @@ def _convolution(
     problem = prepare_conv(
         input, weight, bias, stride, padding, dilation, groups, ndim=ndim
     )
-    y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+    if problem.x.shape[1] == 0:
+        # no input channels: torch 2.13 returns an empty (N, 0, *out), not the bias
+        y = np.zeros((problem.x.shape[0], 0, *problem.out_size), dtype=problem.dtype)
+    else:
+        y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+    y = y.astype(problem.dtype, copy=False)  # float16: rounded once, at the end
     return y[0] if problem.unbatched else y
 
 
 def convnd(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -322,9 +379,36 @@ def convnd(
 ) -> np.ndarray:
     """N-d convolution; the number of spatial dimensions is ``weight.ndim - 2``.
 
-    Same arguments as :func:`conv2d`.
+    The rules are those of :func:`conv2d` with ``n`` spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, *spatial) or (C_in, *spatial)
+        ``n`` spatial dimensions.
+    weight : array_like, shape (C_out, C_in / groups, *kernel)
+        ``n`` kernel dimensions, ``n >= 1``.
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or tuple of n ints
+    padding : int, tuple of n ints, 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out) or (C_out, *out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`; also a ``weight`` with fewer than 3 dimensions.
+
+    Examples
+    --------
+    >>> convnd(np.ones((1, 1, 4)), np.ones((1, 1, 2))).shape   # 1-d
+    (1, 1, 3)
     """
-    w = np.asarray(weight)
+    w = floating_array(weight, "weight")
     if w.ndim < 3:
         raise ValueError(
             f"weight must have shape (C_out, C_in/groups, *kernel) with at least one "
@@ -334,9 +418,9 @@ def convnd(
 
 
 def conv1d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -344,17 +428,43 @@ def conv1d(
     *,
     method: Method = "fast",
 ) -> np.ndarray:
-    """1-d convolution over ``(N, C_in, L)`` or ``(C_in, L)``; see :func:`conv2d`.
+    """1-d convolution with the semantics of ``torch.nn.functional.conv1d``.
 
-    weight: ``(C_out, C_in / groups, kL)``; output ``(N, C_out, L_out)``.
+    The rules (dtypes, empty tensors, errors) are those of :func:`conv2d`
+    with one spatial dimension.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, L) or (C_in, L)
+    weight : array_like, shape (C_out, C_in / groups, k)
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or (int,)
+    padding : int, (int,), 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out) or (C_out, L_out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`.
+
+    Examples
+    --------
+    >>> conv1d(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[[1.0, -1.0]]]))
+    array([[-1., -1., -1.]])
     """
     return _convolution(1, input, weight, bias, stride, padding, dilation, groups, method)
 
 
 def conv2d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -369,10 +479,12 @@ def conv2d(
 
     Parameters
     ----------
-    input : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
-        Integer input is converted to float64.
-    weight : ndarray, shape (C_out, C_in / groups, kH, kW)
-    bias : ndarray, shape (C_out,), optional
+    input : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+        float16, float32 or float64.
+    weight : array_like, shape (C_out, C_in / groups, kH, kW)
+        Same dtype as ``input``.
+    bias : array_like, shape (C_out,), optional
+        Same dtype as ``input``.
     stride : int or (int, int)
         Step between neighbouring windows; must be >= 1.
     padding : int, (int, int), 'valid' or 'same'
@@ -388,20 +500,31 @@ def conv2d(
         ``'fast'`` (im2col + matrix product) or the readable ``'loop'``
         reference.
 
+    ``stride``, ``padding``, ``dilation`` and ``groups`` follow the
+    array-like rule of :mod:`convkit.arguments` (an int, a NumPy integer, a
+    0-d integer array, or a tuple/list/1-d integer array with one value per
+    dimension).
+
     Returns
     -------
     ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
-        In the common dtype of input, weight and bias (float32 stays float32).
+        In the dtype of the arrays.  float32 and float64 are computed in
+        that dtype; float16 is computed in float32 and rounded to float16 at
+        the end.  ``C_in = 0`` gives an empty ``(N, 0, H_out, W_out)``, as
+        torch does.
 
     Raises
     ------
     TypeError
-        Non-integer hyper-parameters, complex or non-numeric arrays.
+        Arrays of different dtypes (float32 with float64, as torch refuses),
+        integer, boolean, complex or object arrays (torch computes integer
+        convolutions on the CPU; convkit refuses them: convert with
+        ``.astype(np.float64)``), non-integer hyper-parameters.
     ValueError
         Wrong ranks, channel mismatch, groups that do not divide channels,
         non-positive stride/dilation/groups, negative padding, unknown padding
-        string, ``'same'`` with stride > 1, or a kernel larger than the padded
-        input.
+        string, ``'same'`` with stride > 1, a kernel larger than the padded
+        input, a spatial size of 0, no output channels or a kernel size of 0.
 
     Examples
     --------
@@ -410,14 +533,16 @@ def conv2d(
     >>> conv2d(x, w)
     array([[[[45., 54.],
              [81., 90.]]]])
+    >>> conv2d(x.astype(np.float16), w.astype(np.float16)).dtype
+    dtype('float16')
     """
     return _convolution(2, input, weight, bias, stride, padding, dilation, groups, method)
 
 
 def conv3d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -425,8 +550,34 @@ def conv3d(
     *,
     method: Method = "fast",
 ) -> np.ndarray:
-    """3-d convolution over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``; see :func:`conv2d`.
+    """3-d convolution with the semantics of ``torch.nn.functional.conv3d``.
 
-    weight: ``(C_out, C_in / groups, kD, kH, kW)``; output ``(N, C_out, D_out, H_out, W_out)``.
+    The rules (dtypes, empty tensors, errors) are those of :func:`conv2d`
+    with three spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, D, H, W) or (C_in, D, H, W)
+    weight : array_like, shape (C_out, C_in / groups, kD, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or (int, int, int)
+    padding : int, (int, int, int), 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) or (C_out, D_out, H_out, W_out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`.
+
+    Examples
+    --------
+    >>> conv3d(np.ones((1, 3, 3, 3)), np.ones((2, 1, 2, 2, 2))).shape
+    (2, 2, 2, 2)
     """
     return _convolution(3, input, weight, bias, stride, padding, dilation, groups, method)

@@ -345,8 +345,8 @@ def transposed_conv_cost(
         kernel,
         as_tuple(stride, ndim, "stride"),
         as_tuple(padding, ndim, "padding"),
-        as_tuple(dilation, ndim, "dilation"),
         output_padding=as_tuple(output_padding, ndim, "output_padding"),
+        dilation=as_tuple(dilation, ndim, "dilation"),
     )
     # weights (C_in, C_out/g, *K): count them with the roles of the channels swapped
     weights = _weight_count(c_out, c_in, kernel, g)
@@ -443,7 +443,7 @@ def depthwise_cost(
     >>> cost = depthwise_cost(32, 3, 112, padding=1)
     >>> cost.parameters, cost.multiply_adds   # 32 * 10, 112^2 * 32 * 9
     (320, 3612672)
-    >>> depthwise_cost(32, 3, 112, multiplier=2, padding=1, bias=False).parameters
+    >>> depthwise_cost(32, 3, 112, multiplier=2, bias=False).parameters   # 64 * 9
     576
     """
     c = positive_int(channels, "channels")
@@ -760,14 +760,12 @@ def deformable_cost(
 
 
 def _ndim(ndim: object, kernel_size: object, *more: tuple[str, object]) -> int:
-    """Spatial dimensions for :func:`conv_parameters` / :func:`conv_multiply_adds`."""
-    implied, any_sequence = spatial_ndim(2, kernel_size=kernel_size, **dict(more))
-    if ndim is None:
-        return implied
-    dims = positive_int(ndim, "ndim")
-    if any_sequence and dims != implied:
-        raise ValueError(f"ndim={dims} contradicts the {implied} values per dimension given")
-    return dims
+    """Spatial dimensions for :func:`conv_parameters` / :func:`conv_multiply_adds`:
+    ``ndim`` if given (a tuple of another length is then refused by
+    :func:`~convkit.arguments.as_tuple`), else the length of the tuples, else 2."""
+    if ndim is not None:
+        return positive_int(ndim, "ndim")
+    return spatial_ndim(2, kernel_size=kernel_size, **dict(more))[0]
 
 
 def conv_parameters(

@@ -306,7 +306,7 @@ def test_sizes_default_to_two_dimensions_and_follow_tuples():
         (lambda: convkit.conv_parameters(4, 8, 3, ndim=0), ValueError, r"ndim must be positive"),
         (lambda: convkit.conv_parameters(4, 8, 3, ndim=-1), ValueError, r"ndim must be positive"),
         (lambda: convkit.conv_parameters(4, 8, 3, ndim=2.0), TypeError, r"ndim must be an int"),
-        (lambda: convkit.conv_parameters(4, 8, (3, 3), ndim=3), ValueError, r"ndim=3 contradicts"),
+        (lambda: convkit.conv_parameters(4, 8, (3, 3), ndim=3), ValueError, r"kernel_size must have 3 value"),
         (lambda: convkit.conv_parameters(4, 8, ()), ValueError, r"kernel_size must not be empty"),
         (lambda: convkit.conv_parameters(4, 8, 3, bias=0), TypeError, r"bias must be True or False"),
         (lambda: convkit.conv_multiply_adds(4, 8, (3, 3), (5, 5, 5)), ValueError, r"output_size has 3"),
