@@ -163,7 +163,9 @@ def sampling_svg(
         return "".join(f"M{at(y, x)}h0" for y, x in points)
 
     def draw(points: Sequence[tuple[float, float]], fill: str, size: float) -> None:
-        svg.path(dots(points), stroke=fill, stroke_width=size, stroke_linecap="round")
+        # an inline style: matplotlib's inline SVGs on the same page carry a global
+        # "* {stroke-linecap: butt}" rule that beats a presentation attribute
+        svg.path(dots(points), stroke=fill, stroke_width=size, style="stroke-linecap:round")
 
     if regular:
         lines = "".join(f"M{at(*b)}L{at(*m)}" for base, moved in zip(regular, grids) for b, m in zip(base, moved))
