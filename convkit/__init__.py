@@ -19,6 +19,7 @@ pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d
 depthwise    ``depthwise_conv2d``, ``separable_conv2d``; which kernels a separable layer can express
 separable    rank-1 kernels, SVD low-rank approximation, k x 1 then 1 x k passes
 flattened    flattened layers (Jin et al.): channel, vertical, horizontal 1-d filters
+deformable   deformable convolution v1/v2: ``deform_conv2d``, its backward, bilinear sampling
 kernels      classic hand-made kernels (blur, Sobel, ...)
 images       synthetic test images; volumes: synthetic signals, volumes, videos
 interactive  ``Explorer``: figures with sliders, live in Jupyter and static on the web
@@ -45,6 +46,7 @@ from .cost import (
     conv_cost,
     conv_multiply_adds,
     conv_parameters,
+    deformable_cost,
     depthwise_cost,
     depthwise_separable_cost,
     flattened_cost,
@@ -61,6 +63,14 @@ from .depthwise import (
     separable_ranks,
 )
 from .flattened import flattened_conv2d, flattened_factors, flattened_kernel
+from .deformable import (
+    DeformGradients,
+    bilinear_sample,
+    bilinear_sample_grad,
+    bilinear_weight,
+    deform_conv2d,
+    deform_conv2d_backward,
+)
 from .matrix import col2im, conv_matrix, im2col
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .pointwise import pointwise_conv2d
@@ -76,7 +86,11 @@ from .separable import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DeformGradients",
     "ReceptiveField",
+    "bilinear_sample",
+    "bilinear_sample_grad",
+    "bilinear_weight",
     "causal_conv1d",
     "causal_padding",
     "col2im",
@@ -95,6 +109,9 @@ __all__ = [
     "convolve1d",
     "correlate1d",
     "depthwise_conv2d",
+    "deform_conv2d",
+    "deform_conv2d_backward",
+    "deformable_cost",
     "effective_kernel_size",
     "grad",
     "flattened_conv2d",

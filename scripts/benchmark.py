@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,6 +30,10 @@ import convkit
 from convkit.conv import conv_fast, prepare_conv
 from convkit import depthwise_path
 from convkit.depthwise_path import compiled, conv_depthwise
+
+# the torch reference for deformable convolution lives with the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from deform_reference import deform_conv2d_grid_sample  # noqa: E402
 
 
 GAP = 0.3  # seconds of rest before every timed call
@@ -148,6 +154,55 @@ def main() -> None:
                                           lambda: convkit.conv2d(x, w, padding=1)], 3)
     print(f"loop reference vs fast path on (1, 2, 8, 8) * (3, 2, 3, 3): {t_loop / t_fast:.0f}x slower "
           f"({t_loop * 1e3:.1f} ms vs {t_fast * 1e3:.2f} ms)")
+    if args.only in "deformable":
+        deformable(rng, args.repeats)
+
+
+DEFORM_CASES = [
+    # name, (N, C_in, H, W), C_out, offset groups, mask
+    ("deformable v2 64->64 3x3, 28x28, batch 8", (8, 64, 28, 28), 64, 1, True),
+    ("deformable v1 32->32 3x3, 56x56, batch 4", (4, 32, 56, 56), 32, 1, False),
+    ("deformable v2 64->64 3x3 offset groups 4, batch 8", (8, 64, 28, 28), 64, 4, True),
+]
+
+
+def deformable(rng: np.random.Generator, repeats: int) -> None:
+    """deform_conv2d (stride 1, padding 1) against the torch reference built on F.grid_sample."""
+    print()
+    print("deform_conv2d vs a torch reference on F.grid_sample (float32, offsets ~ N(0, 2^2)):")
+    print(f"{'case':52s} {'fwd ms':>7s} {'torch':>7s} {'ratio':>6s}   {'fwd+bwd':>7s} {'torch':>7s} {'ratio':>6s}")
+    for name, shape, c_out, groups, use_mask in DEFORM_CASES:
+        n, c_in, h, w = shape
+        x = rng.standard_normal(shape).astype(np.float32)
+        weight = rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32)
+        offset = (2 * rng.standard_normal((n, 2 * groups * 9, h, w))).astype(np.float32)
+        mask = rng.uniform(size=(n, groups * 9, h, w)).astype(np.float32) if use_mask else None
+        grad = rng.standard_normal((n, c_out, h, w)).astype(np.float32)
+        tensors = [None if a is None else torch.from_numpy(a) for a in (x, offset, weight, mask)]
+
+        def torch_forward():
+            with torch.no_grad():
+                return deform_conv2d_grid_sample(tensors[0], tensors[1], tensors[2], None, 1, 1, 1, tensors[3])
+
+        leaves = [None if t is None else t.clone().requires_grad_() for t in tensors]
+
+        def torch_backward():
+            y = deform_conv2d_grid_sample(leaves[0], leaves[1], leaves[2], None, 1, 1, 1, leaves[3])
+            torch.autograd.grad(y, [t for t in leaves if t is not None], torch.from_numpy(grad))
+
+        expected = torch_forward().numpy()
+        got = convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask)
+        error = float(np.abs(got - expected).max() / np.abs(expected).max())
+        assert error < 1e-4, error
+        t_torch, t_kit, t_torch_b, t_kit_b = interleaved_medians([
+            torch_forward,
+            lambda: convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask),
+            torch_backward,
+            lambda: (convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask),
+                     convkit.deform_conv2d_backward(grad, x, offset, weight, None, 1, 1, 1, mask)),
+        ], repeats)
+        print(f"{name:52s} {t_kit * 1e3:7.1f} {t_torch * 1e3:7.1f} {t_kit / t_torch:5.2f}x   "
+              f"{t_kit_b * 1e3:7.1f} {t_torch_b * 1e3:7.1f} {t_kit_b / t_torch_b:5.2f}x")
 
 
 if __name__ == "__main__":

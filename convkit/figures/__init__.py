@@ -13,12 +13,14 @@ tensors      input, filters and output volumes in 3-D: standard, pointwise, dept
 pointwise    1x1 convolution: W times every pixel; channel compression (64 -> r -> 64)
 separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy data set
 flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
+deformable   sampling grids over an image, bilinear weights, the grid explorer, kinks
 dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .correlation import flip_explorer, flip_view
+from .deformable import bilinear_svg, deformable_explorer, deformable_view, sampling_svg
 from .dilated import (
     counts_svg,
     dilation_explorer,
@@ -52,8 +54,11 @@ __all__ = [
     "channel_filter_view",
     "compression_explorer",
     "compression_view",
+    "bilinear_svg",
     "conv_matrix_svg",
     "counts_svg",
+    "deformable_explorer",
+    "deformable_view",
     "dilation_explorer",
     "dilation_view",
     "figure_html",
@@ -76,6 +81,7 @@ __all__ = [
     "scatter_animation",
     "separable_explorer",
     "separable_view",
+    "sampling_svg",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
