@@ -8,6 +8,7 @@ Modules
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
 arithmetic   output sizes, padding, receptive fields
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
+grouped      grouped convolution, ``channel_shuffle``, which channels reach which
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 kernels      classic hand-made kernels (blur, Sobel, ...)
@@ -28,6 +29,7 @@ from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import (
     Cost,
+    channel_shuffle_cost,
     conv_cost,
     conv_multiply_adds,
     conv_parameters,
@@ -38,15 +40,31 @@ from .cost import (
     spatially_separable_cost,
     transposed_conv_cost,
 )
+from .grouped import (
+    block_diagonal_weight,
+    channel_groups,
+    channel_shuffle,
+    channel_shuffle_indices,
+    conv_connectivity,
+    grouped_conv2d,
+    shuffle_connectivity,
+    stack_connectivity,
+)
 from .matrix import col2im, conv_matrix, im2col
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "block_diagonal_weight",
+    "channel_groups",
+    "channel_shuffle",
+    "channel_shuffle_cost",
+    "channel_shuffle_indices",
     "col2im",
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_connectivity",
     "conv_matrix",
     "conv_multiply_adds",
     "conv_output_size",
@@ -56,10 +74,13 @@ __all__ = [
     "convolve1d",
     "correlate1d",
     "effective_kernel_size",
+    "grouped_conv2d",
     "im2col",
     "images",
     "kernels",
     "receptive_field",
     "same_padding",
+    "shuffle_connectivity",
+    "stack_connectivity",
     "volumes",
 ]
