@@ -7,36 +7,56 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+grouped      a grouped layer's connections; channels flowing through stacks of layers
+shuffled_grouped   stacks of grouped layers with and without a channel shuffle
+pointwise_grouped  the ShuffleNet unit: channel flow and cost per stage
+comparison   every convolution type of the book in one table
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
+from .comparison import comparison_explorer, comparison_table, layer_types
 from .correlation import flip_explorer, flip_view
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
+from .grouped import channel_flow_svg, groups_explorer, groups_view, strength_svg
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .pointwise_grouped import unit_explorer, unit_view
+from .shuffled_grouped import flow_explorer, flow_view, shuffle_svg
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "channel_flow_svg",
+    "comparison_explorer",
+    "comparison_table",
     "conv_matrix_svg",
     "figure_html",
     "filter_explorer",
     "filter_view",
     "flip_explorer",
     "flip_view",
+    "flow_explorer",
+    "flow_view",
+    "groups_explorer",
+    "groups_view",
     "image_html",
+    "layer_types",
     "matrix_explorer",
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "shuffle_svg",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "strength_svg",
+    "unit_explorer",
+    "unit_view",
     "volume_explorer",
     "volume_view",
 ]
