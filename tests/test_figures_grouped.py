@@ -176,3 +176,33 @@ def test_strength_svg():
     assert svg.count("fill=\"#000000\"") == 4 and svg.count("fill=\"#ffffff\"") == 12
     with pytest.raises(ValueError, match="2-d"):
         strength_svg(np.ones(3), "bad")
+
+
+def test_every_setting_of_the_comparison_explorer_is_what_torch_builds():
+    """All 243 slider settings x every row, against modules built from the rows' torch calls."""
+    import itertools
+
+    explorer = comparison_explorer()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        for c_in, c_out, k, size, g in itertools.product(*(c.values for c in explorer.controls)):
+            for row in layer_types(c_in, c_out, k, size, g):
+                if row.cost is None:
+                    continue
+                with torch.device("meta"):
+                    module = eval(row.torch, {"nn": nn})
+                moved = [0, 0]
+
+                def count(layer, inputs, output):
+                    moved[0] += inputs[0].numel() * inputs[0].element_size()
+                    moved[1] += output.numel() * output.element_size()
+
+                for layer in module.modules():
+                    if not isinstance(layer, nn.Sequential):
+                        layer.register_forward_hook(count)
+                before = counter.get_total_flops()
+                y = module(torch.empty(1, c_in, size, size, device="meta"))
+                parameters = sum(p.numel() for p in module.parameters())
+                flops = counter.get_total_flops() - before
+                assert Cost(parameters, flops // 2, 4 * parameters, *moved) == row.cost, (row.name, c_in, c_out, k, size, g)
+                assert tuple(y.shape) == row.output_shape
