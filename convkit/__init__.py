@@ -6,7 +6,8 @@ semantics) and are tested against PyTorch in float64.
 Modules
 -------
 conv         N-d convolution: ``conv1d``, ``conv2d``, ``conv3d``, ``convnd``
-arithmetic   output sizes, padding, receptive fields
+arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
+causal       causal dilated 1-d convolution (WaveNet)
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
 grouped      grouped convolution, ``channel_shuffle``, which channels reach which
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
@@ -19,12 +20,17 @@ figures      the book's pictures, one module per chapter
 
 from . import images, kernels, volumes
 from .arithmetic import (
+    ReceptiveField,
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel_size,
+    path_counts,
     receptive_field,
+    receptive_fields,
     same_padding,
+    sampled_positions,
 )
+from .causal import causal_conv1d, causal_padding
 from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import (
@@ -55,7 +61,10 @@ from .matrix import col2im, conv_matrix, im2col
 __version__ = "0.1.0"
 
 __all__ = [
+    "ReceptiveField",
     "block_diagonal_weight",
+    "causal_conv1d",
+    "causal_padding",
     "channel_groups",
     "channel_shuffle",
     "channel_shuffle_cost",
@@ -78,8 +87,11 @@ __all__ = [
     "im2col",
     "images",
     "kernels",
+    "path_counts",
     "receptive_field",
+    "receptive_fields",
     "same_padding",
+    "sampled_positions",
     "shuffle_connectivity",
     "stack_connectivity",
     "volumes",

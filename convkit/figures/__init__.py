@@ -7,6 +7,7 @@ filters      hand-made kernels on a test image; mixing colour channels
 volume       a 3-d kernel moving through a volume; filtering a 1-d signal
 arithmetic   output-size explorer and the sliding-kernel animation
 matrix       the convolution matrix ``C``, one output pixel at a time
+dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
 grouped      a grouped layer's connections; channels flowing through stacks of layers
 shuffled_grouped   stacks of grouped layers with and without a channel shuffle
 pointwise_grouped  the ShuffleNet unit: channel flow and cost per stage
@@ -17,6 +18,15 @@ from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation,
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .comparison import comparison_explorer, comparison_table, layer_types
 from .correlation import flip_explorer, flip_view
+from .dilated import (
+    counts_svg,
+    dilation_explorer,
+    dilation_view,
+    gridding_figure,
+    receptive_field_table,
+    stack_explorer,
+    stack_view,
+)
 from .filters import filter_explorer, filter_view, mixing_explorer, mixing_view
 from .grouped import channel_flow_svg, groups_explorer, groups_view, strength_svg
 from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
@@ -32,6 +42,9 @@ __all__ = [
     "comparison_explorer",
     "comparison_table",
     "conv_matrix_svg",
+    "counts_svg",
+    "dilation_explorer",
+    "dilation_view",
     "figure_html",
     "filter_explorer",
     "filter_view",
@@ -39,6 +52,7 @@ __all__ = [
     "flip_view",
     "flow_explorer",
     "flow_view",
+    "gridding_figure",
     "groups_explorer",
     "groups_view",
     "image_html",
@@ -47,6 +61,7 @@ __all__ = [
     "matrix_view",
     "mixing_explorer",
     "mixing_view",
+    "receptive_field_table",
     "shuffle_svg",
     "signal_explorer",
     "signal_view",
@@ -54,6 +69,8 @@ __all__ = [
     "signed_rgb",
     "sliding_animation",
     "sliding_view",
+    "stack_explorer",
+    "stack_view",
     "strength_svg",
     "unit_explorer",
     "unit_view",
