@@ -11,8 +11,8 @@ grad         gradients of a convolution (``torch.nn.grad``): ``conv2d_input``, `
 arithmetic   output sizes, padding, receptive fields (size, jump, position, pixels read)
 causal       causal dilated 1-d convolution (WaveNet)
 depthwise_path  conv's fast path for ``groups = C_in`` (compiled with numba, NumPy fallback)
-arithmetic   output sizes, padding, receptive fields
 cost         ``Cost``: parameters, multiply-adds and bytes moved of every layer type
+grouped      grouped convolution, ``channel_shuffle``, which channels reach which
 correlation  true convolution vs cross-correlation of 1-d signals (NumPy's modes)
 matrix       the convolution matrix ``C``, ``im2col`` / ``col2im``
 pointwise    1x1 convolution as one matrix product per pixel: ``pointwise_conv2d``
@@ -43,6 +43,7 @@ from .conv import conv1d, conv2d, conv3d, convnd
 from .correlation import convolve1d, correlate1d
 from .cost import (
     Cost,
+    channel_shuffle_cost,
     conv_cost,
     conv_multiply_adds,
     conv_parameters,
@@ -71,6 +72,16 @@ from .deformable import (
     deform_conv2d,
     deform_conv2d_backward,
 )
+from .grouped import (
+    block_diagonal_weight,
+    channel_groups,
+    channel_shuffle,
+    channel_shuffle_indices,
+    conv_connectivity,
+    grouped_conv2d,
+    shuffle_connectivity,
+    stack_connectivity,
+)
 from .matrix import col2im, conv_matrix, im2col
 from .transposed import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .pointwise import pointwise_conv2d
@@ -86,17 +97,22 @@ from .separable import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "DeformGradients",
-    "ReceptiveField",
     "bilinear_sample",
     "bilinear_sample_grad",
     "bilinear_weight",
+    "block_diagonal_weight",
     "causal_conv1d",
     "causal_padding",
+    "channel_groups",
+    "channel_shuffle",
+    "channel_shuffle_cost",
+    "channel_shuffle_indices",
     "col2im",
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_connectivity",
+    "conv_cost",
     "conv_matrix",
     "conv_multiply_adds",
     "conv_output_size",
@@ -108,15 +124,21 @@ __all__ = [
     "convnd",
     "convolve1d",
     "correlate1d",
-    "depthwise_conv2d",
+    "Cost",
     "deform_conv2d",
     "deform_conv2d_backward",
     "deformable_cost",
+    "DeformGradients",
+    "depthwise_conv2d",
+    "depthwise_cost",
+    "depthwise_separable_cost",
     "effective_kernel_size",
-    "grad",
     "flattened_conv2d",
+    "flattened_cost",
     "flattened_factors",
     "flattened_kernel",
+    "grad",
+    "grouped_conv2d",
     "im2col",
     "images",
     "is_depthwise_separable",
@@ -125,8 +147,10 @@ __all__ = [
     "low_rank_kernel",
     "path_counts",
     "pointwise_conv2d",
+    "pointwise_cost",
     "receptive_field",
     "receptive_fields",
+    "ReceptiveField",
     "same_padding",
     "sampled_positions",
     "separable_approximation",
@@ -134,8 +158,12 @@ __all__ = [
     "separable_conv2d",
     "separable_ranks",
     "separate_kernel",
+    "shuffle_connectivity",
     "spatially_separable_conv2d",
+    "spatially_separable_cost",
     "spatially_separable_factors",
     "spatially_separable_weight",
+    "stack_connectivity",
+    "transposed_conv_cost",
     "volumes",
 ]

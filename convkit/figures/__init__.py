@@ -15,10 +15,15 @@ separable    rank-r kernels as pairs of 1-d passes; singular value plots; a toy 
 flattened    colour filters as sums of channel x vertical x horizontal rank-1 tensors
 deformable   sampling grids over an image, bilinear weights, the grid explorer, kinks
 dilated      dilated kernels, receptive fields of stacks and their holes (gridding)
+grouped      a grouped layer's connections; channels flowing through stacks of layers
+shuffled_grouped   stacks of grouped layers with and without a channel shuffle
+pointwise_grouped  the ShuffleNet unit: channel flow and cost per stage
+comparison   every convolution type of the book in one table
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
+from .comparison import comparison_explorer, comparison_table, layer_types
 from .correlation import flip_explorer, flip_view
 from .deformable import bilinear_svg, deformable_explorer, deformable_view, sampling_svg
 from .dilated import (
@@ -44,6 +49,10 @@ from .transposed import (
 from .pointwise import compression_explorer, compression_view, pixel_explorer, pixel_view
 from .separable import separable_explorer, separable_view
 from .tensors import tensors_explorer, tensors_view
+from .grouped import channel_flow_svg, groups_explorer, groups_view, strength_svg
+from .matrix import conv_matrix_svg, matrix_explorer, matrix_view
+from .pointwise_grouped import unit_explorer, unit_view
+from .shuffled_grouped import flow_explorer, flow_view, shuffle_svg
 from .volume import signal_explorer, signal_view, volume_explorer, volume_view
 
 __all__ = [
@@ -55,6 +64,9 @@ __all__ = [
     "compression_explorer",
     "compression_view",
     "bilinear_svg",
+    "channel_flow_svg",
+    "comparison_explorer",
+    "comparison_table",
     "conv_matrix_svg",
     "counts_svg",
     "deformable_explorer",
@@ -68,8 +80,13 @@ __all__ = [
     "flattened_view",
     "flip_explorer",
     "flip_view",
+    "flow_explorer",
+    "flow_view",
     "gridding_figure",
+    "groups_explorer",
+    "groups_view",
     "image_html",
+    "layer_types",
     "matrix_explorer",
     "matrix_view",
     "mixing_explorer",
@@ -82,6 +99,7 @@ __all__ = [
     "separable_explorer",
     "separable_view",
     "sampling_svg",
+    "shuffle_svg",
     "signal_explorer",
     "signal_view",
     "signed_image_html",
@@ -95,6 +113,9 @@ __all__ = [
     "transposed_view",
     "tensors_explorer",
     "tensors_view",
+    "strength_svg",
+    "unit_explorer",
+    "unit_view",
     "volume_explorer",
     "volume_view",
     "zero_insertion_view",
