@@ -31,16 +31,18 @@ and scattered into the output, including the products that land on the
 ``padding`` rows that are cropped away.  ``FlopCounterMode`` counts the same.
 
 A layer made of several stages (depthwise separable, spatially separable,
-flattened) is the sum of its stages, ``Cost.__add__``: the intermediate
+flattened, deformable with its offset branch) is the sum of its stages, ``Cost.__add__``: the intermediate
 tensor between two stages is written once by the first stage (in its
 ``output_bytes``) and read once by the second (in its ``input_bytes``), as
 when the stages run as separate layers, like ``torch.nn.Sequential``.  Each
 stage has its own bias when ``bias=True``, as two ``torch.nn.Conv2d`` layers
 have (Keras' ``SeparableConv2D`` has one bias, after the pointwise stage).
+A channel shuffle moves data without arithmetic (:func:`channel_shuffle_cost`):
+a shuffled grouped layer is ``conv_cost(..., groups=g) + channel_shuffle_cost(...)``.
 
 Every function takes the keyword arguments ``bias=True`` (count a bias per
-stage), ``batch=1`` (``N``) and ``itemsize=4`` (bytes per element: 4 for
-float32, 8 for float64, 2 for float16).  Spatial sizes follow the array-like
+stage; not for the shuffle, which has no weights), ``batch=1`` (``N``) and
+``itemsize=4`` (bytes per element: 4 for float32, 8 for float64, 2 for float16).  Spatial sizes follow the array-like
 rule of :mod:`convkit.arguments`: an int means the same value in every
 dimension and a tuple gives one value per dimension; the number of spatial
 dimensions is the length of the tuple arguments, and 2 when all are ints.
@@ -518,6 +520,55 @@ def depthwise_separable_cost(
     return depthwise + pointwise
 
 
+def channel_shuffle_cost(
+    channels: int,
+    input_size: IntOrTuple,
+    groups: int,
+    *,
+    batch: int = 1,
+    itemsize: int = 4,
+) -> Cost:
+    """Cost of a channel shuffle (ShuffleNet), ``torch.nn.ChannelShuffle``.
+
+    A permutation of the channels: no parameters and no multiply-adds, but
+    the tensor is read once and written once (torch's ``channel_shuffle``
+    returns a new tensor, not a view), so
+    ``input_bytes = output_bytes = N C prod(I) itemsize``.  Added to the cost
+    of a grouped convolution it gives a shuffled grouped layer.
+
+    Parameters
+    ----------
+    channels : int
+        ``C``; divisible by ``groups``.
+    input_size : int or tuple of int
+        Spatial size of the tensor (unchanged by the shuffle).
+    groups : int
+        ``g``.
+    batch, itemsize
+        As for :func:`conv_cost` (there is no bias).
+
+    Returns
+    -------
+    Cost
+
+    Examples
+    --------
+    >>> cost = channel_shuffle_cost(240, 28, groups=3)
+    >>> cost.parameters, cost.multiply_adds, cost.bytes_moved   # 2 * 240 * 28^2 * 4
+    (0, 0, 1505280)
+    """
+    c = positive_int(channels, "channels")
+    g = positive_int(groups, "groups")
+    if c % g:
+        raise ValueError(f"groups ({g}) must divide channels ({c})")
+    n = positive_int(batch, "batch")
+    size = positive_int(itemsize, "itemsize")
+    ndim, _ = spatial_ndim(2, input_size=input_size)
+    inputs = positive_tuple(input_size, ndim, "input_size")
+    tensor = n * c * math.prod(inputs) * size
+    return Cost(parameters=0, multiply_adds=0, weight_bytes=0, input_bytes=tensor, output_bytes=tensor)
+
+
 def _pair(value: object, name: str) -> tuple[int, int]:
     return as_tuple(value, 2, name)  # type: ignore[return-value]
 
@@ -653,6 +704,112 @@ def flattened_cost(
     return channel + vertical + horizontal
 
 
+def deformable_cost(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: IntOrTuple,
+    input_size: IntOrTuple,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    offset_groups: int = 1,
+    mask: bool = False,
+    *,
+    bias: bool = True,
+    batch: int = 1,
+    itemsize: int = 4,
+) -> Cost:
+    """Cost of a deformable convolution (v1, or v2 with ``mask=True``) with its offset branch.
+
+    Two stages, summed:
+
+    1. **Offset branch**: an ordinary convolution of the input with the same
+       kernel, stride, padding and dilation (so its output is
+       ``H_out x W_out``) and ``2 G k_h k_w`` output channels, one ``(dy,
+       dx)`` pair per tap and offset group ``G`` (``3 G k_h k_w`` with the
+       v2 mask, whose sigmoid is not counted), as in Dai et al. (2017) and
+       Zhu et al. (2019): :func:`conv_cost`
+       ``(C_in, (2 + mask) G K, K, I, stride, padding, dilation)``.
+    2. **Deformable convolution**: the weights of an ordinary convolution,
+       ``C_out (C_in/g) prod(K) (+ C_out)`` parameters and the same
+       ``N prod(O) C_out (C_in/g) prod(K)`` multiply-adds for the weighted
+       sums, plus the **bilinear sampling** of the ``N prod(O) prod(K) C_in``
+       input values it reads:
+
+       * 4 multiply-adds per sampled value (neighbour value times its
+         bilinear weight, four neighbours), plus 1 multiplication by the
+         mask with ``mask=True``;
+       * 4 multiplications per sampling position to form the four weights
+         ``(1 - l_y)(1 - l_x)``, ..., shared by the ``C_in / G`` channels of
+         an offset group: ``4 N prod(O) prod(K) G``.
+
+       Index arithmetic, floors and the additions ``p0 + pn + Δpn`` are not
+       multiply-adds and are not counted.  Its input bytes are the input
+       *and* the offsets (and mask) written by the offset branch.
+
+    ``FlopCounterMode`` run on a torch implementation counts the offset
+    convolution and the weighted sums (a matrix product), but not the
+    sampling (``grid_sample`` or gathers have no FLOP formula there).
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, input_size, stride, dilation, groups
+        As for :func:`conv_cost` (``groups``: weight groups).
+    padding : int or tuple of int
+        Zero padding (ints only, as ``torchvision.ops.deform_conv2d``).
+    offset_groups : int
+        ``G``, must divide ``in_channels``.
+    mask : bool
+        Deformable convolution v2 (a modulation mask per sample).
+    bias, batch, itemsize
+        As for :func:`conv_cost`; ``bias`` applies to both stages.
+
+    Returns
+    -------
+    Cost
+
+    Examples
+    --------
+    >>> v2 = deformable_cost(64, 64, 3, 28, padding=1, mask=True)
+    >>> offsets = conv_cost(64, 27, 3, 28, padding=1)       # 3 * 9 output channels
+    >>> ordinary = conv_cost(64, 64, 3, 28, padding=1)
+    >>> v2.parameters == ordinary.parameters + offsets.parameters
+    True
+    >>> sampling = 28 * 28 * 9 * (5 * 64 + 4)             # (4 + mask) C_in + 4 G
+    >>> v2.multiply_adds == ordinary.multiply_adds + offsets.multiply_adds + sampling
+    True
+    """
+    c_in, c_out, g = _channels(in_channels, out_channels, groups)
+    g_off = positive_int(offset_groups, "offset_groups")
+    if c_in % g_off:
+        raise ValueError(f"offset_groups ({g_off}) must divide in_channels ({c_in})")
+    modulated = check_bool(mask, "mask")
+    bias_, n, size = _options(bias, batch, itemsize)
+    for name, value in (("kernel_size", kernel_size), ("input_size", input_size), ("stride", stride),
+                        ("padding", padding), ("dilation", dilation)):
+        if isinstance(value, str):
+            raise TypeError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
+    kernel = positive_tuple(kernel_size, 2, "kernel_size")
+    taps = math.prod(kernel)
+    options = dict(bias=bias_, batch=n, itemsize=size)
+    branch, out = _conv(
+        c_in, (3 if modulated else 2) * g_off * taps, kernel, input_size, stride, padding,
+        dilation, 1, **options,
+    )
+    weights = _conv(c_in, c_out, kernel, input_size, stride, padding, dilation, g, **options)[0]
+    samples = n * math.prod(out) * taps  # sampling positions per input channel
+    sampling = samples * ((4 + modulated) * c_in + 4 * g_off)
+    deform = Cost(
+        parameters=weights.parameters,
+        multiply_adds=weights.multiply_adds + sampling,
+        weight_bytes=weights.weight_bytes,
+        input_bytes=weights.input_bytes + branch.output_bytes,  # input, offsets and mask
+        output_bytes=weights.output_bytes,
+    )
+    return branch + deform
+
+
 def _ndim(ndim: object, kernel_size: object, *more: tuple[str, object]) -> int:
     """Spatial dimensions for :func:`conv_parameters` / :func:`conv_multiply_adds`:
     ``ndim`` if given (a tuple of another length is then refused by
@@ -747,9 +904,11 @@ def conv_multiply_adds(
 
 __all__ = [
     "Cost",
+    "channel_shuffle_cost",
     "conv_cost",
     "conv_multiply_adds",
     "conv_parameters",
+    "deformable_cost",
     "depthwise_cost",
     "depthwise_separable_cost",
     "flattened_cost",

@@ -162,6 +162,29 @@ def conv_case(x_shape, w_shape, dtype=np.float32, note="", **kwargs) -> Callable
     return build
 
 
+def depthwise_numpy_case(x_shape, w_shape, **kwargs) -> Callable[[np.random.Generator], Setup | None]:
+    """The depthwise layer through convkit's NumPy fallback (what runs without numba)."""
+
+    def build(rng: np.random.Generator) -> Setup | None:
+        try:
+            from convkit.conv import prepare_conv
+            from convkit.depthwise_path import conv_depthwise
+        except ImportError:
+            return None
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        w = rng.standard_normal(w_shape).astype(np.float32)
+        xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+
+        def torch_call():
+            with torch.no_grad():
+                return F.conv2d(xt, wt, **kwargs)
+
+        return Setup(lambda: conv_depthwise(prepare_conv(x, w, **kwargs, ndim=2), backend="numpy"),
+                     torch_call, None, "NumPy fallback (no numba)")
+
+    return build
+
+
 def transposed_case(x_shape, w_shape, **kwargs) -> Callable[[np.random.Generator], Setup | None]:
     def build(rng: np.random.Generator) -> Setup | None:
         if not hasattr(convkit, "conv_transpose2d"):
@@ -182,7 +205,8 @@ def transposed_case(x_shape, w_shape, **kwargs) -> Callable[[np.random.Generator
     return build
 
 
-def deformable_case(x_shape, c_out, offset_groups=1, modulated=True) -> Callable[[np.random.Generator], Setup | None]:
+def deformable_case(x_shape, c_out, offset_groups=1, modulated=True, backward=False
+                    ) -> Callable[[np.random.Generator], Setup | None]:
     def build(rng: np.random.Generator) -> Setup | None:
         if not hasattr(convkit, "deform_conv2d") or deform_conv2d_grid_sample is None:
             return None
@@ -191,15 +215,30 @@ def deformable_case(x_shape, c_out, offset_groups=1, modulated=True) -> Callable
         weight = rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32)
         offset = (2 * rng.standard_normal((n, 2 * offset_groups * 9, h, w_))).astype(np.float32)
         mask = rng.uniform(size=(n, offset_groups * 9, h, w_)).astype(np.float32) if modulated else None
+        grad = rng.standard_normal((n, c_out, h, w_)).astype(np.float32)
         tensors = [None if a is None else torch.from_numpy(a) for a in (x, offset, weight, mask)]
         gemm = _gemm(1, c_out, c_in * 9, h * w_, n, np.float32)  # after sampling: an im2col product
+        note = "torch: grid_sample reference (tests/deform_reference.py)"
+        if not backward:
+            def torch_call():
+                with torch.no_grad():
+                    return deform_conv2d_grid_sample(tensors[0], tensors[1], tensors[2], None, 1, 1, 1, tensors[3])
+
+            return Setup(lambda: convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask), torch_call, gemm,
+                         note)
+
+        leaves = [None if t is None else t.clone().requires_grad_() for t in tensors]
 
         def torch_call():
-            with torch.no_grad():
-                return deform_conv2d_grid_sample(tensors[0], tensors[1], tensors[2], None, 1, 1, 1, tensors[3])
+            y = deform_conv2d_grid_sample(leaves[0], leaves[1], leaves[2], None, 1, 1, 1, leaves[3])
+            grads = torch.autograd.grad(y, [t for t in leaves if t is not None], torch.from_numpy(grad))
+            return grads[0]
 
-        return Setup(lambda: convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask), torch_call, gemm,
-                     "torch: grid_sample reference")
+        def kit_call():
+            convkit.deform_conv2d(x, offset, weight, None, 1, 1, 1, mask)
+            return convkit.deform_conv2d_backward(grad, x, offset, weight, None, 1, 1, 1, mask)[0]
+
+        return Setup(kit_call, torch_call, None, note + "; compared: input gradient")
 
     return build
 
@@ -216,9 +255,12 @@ CASES = [
     Case("grouped 128->128 g8 3x3 @28", "grouped", conv_case((8, 128, 28, 28), (128, 16, 3, 3), padding=1, groups=8)),
     Case("grouped 128->128 g32 3x3 @28", "grouped", conv_case((8, 128, 28, 28), (128, 4, 3, 3), padding=1, groups=32)),
     Case("depthwise 128 3x3 @56", "depthwise", conv_case((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)),
+    Case("depthwise, NumPy fallback", "depthwise",
+         depthwise_numpy_case((8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128)),
     Case("transposed 64->32 k4 s2 28->56", "transposed",
          transposed_case((8, 64, 28, 28), (64, 32, 4, 4), stride=2, padding=1)),
     Case("deformable v2 64->64 3x3 @28", "deformable", deformable_case((8, 64, 28, 28), 64)),
+    Case("deformable v2, forward+backward", "deformable", deformable_case((8, 64, 28, 28), 64, backward=True)),
 ]
 
 TARGETS = {  # kind: (most convkit/torch, most convkit/GEMM)
