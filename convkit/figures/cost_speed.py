@@ -128,6 +128,10 @@ def layer_types(groups: int = 4) -> list[LayerType]:
         LayerType(f"grouped (g = {g})", "grouped", "o",
                   lambda c, k, h, n: costs.conv_cost(c, c, k, h, padding=k // 2, groups=g, batch=n),
                   lambda c, k: conv(c, c, k, padding=k // 2, groups=g)),
+        LayerType(f"shuffled grouped (g = {g})", "grouped", "^",
+                  lambda c, k, h, n: (costs.conv_cost(c, c, k, h, padding=k // 2, groups=g, batch=n)
+                                      + costs.channel_shuffle_cost(c, h, g, batch=n)),
+                  lambda c, k: nn.Sequential(conv(c, c, k, padding=k // 2, groups=g), nn.ChannelShuffle(g))),
         LayerType(f"pointwise grouped (g = {g})", "grouped", "s",
                   lambda c, k, h, n: costs.pointwise_cost(c, c, h, groups=g, batch=n),
                   lambda c, k: conv(c, c, 1, groups=g)),
@@ -140,8 +144,61 @@ def layer_types(groups: int = 4) -> list[LayerType]:
         LayerType("pointwise (1 x 1)", "pointwise", "o",
                   lambda c, k, h, n: costs.pointwise_cost(c, c, h, batch=n),
                   lambda c, k: conv(c, c, 1)),
+        LayerType("deformable v2", "deformable", "o",
+                  lambda c, k, h, n: costs.deformable_cost(c, c, k, h, padding=k // 2, mask=True, batch=n),
+                  deformable_module),
     ]
     return types
+
+
+def deformable_module(channels: int, kernel: int) -> "torch.nn.Module":
+    """A ``C -> C`` deformable convolution v2 in torch, which has no native kernel for it.
+
+    The offsets and the modulation mask come from an ordinary convolution with
+    ``3 k^2`` output channels (Zhu et al.); the input is sampled at the shifted
+    taps with ``F.grid_sample`` (bilinear, zeros outside, ``align_corners=True``
+    so that pixel ``q`` sits at ``2q / (size - 1) - 1``), every sample is
+    multiplied by its mask value, and one matrix product with the weights
+    gives the output.  Stride 1, padding ``k // 2``; the offsets use
+    torchvision's layout, ``(dy, dx)`` per tap.
+
+    Parameters
+    ----------
+    channels, kernel : int
+        ``C`` and the odd kernel size ``k``.
+
+    Returns
+    -------
+    torch.nn.Module
+        Maps ``(N, C, H, W)`` to ``(N, C, H, W)``, ``H, W >= 2``.
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    k, taps = kernel, kernel * kernel
+
+    class DeformableV2(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.offsets = nn.Conv2d(channels, 3 * taps, k, padding=k // 2)
+            self.conv = nn.Conv2d(channels, channels, k, padding=k // 2)  # holds the weights and bias
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            n, c, h, w = x.shape
+            t = self.offsets(x)
+            dy, dx, mask = t[:, 0:2 * taps:2], t[:, 1:2 * taps:2], torch.sigmoid(t[:, 2 * taps:])
+            i, j = torch.meshgrid(torch.arange(k), torch.arange(k), indexing="ij")
+            rows = torch.arange(h)[None, :, None] - k // 2 + i.reshape(-1, 1, 1)  # (K, H, 1)
+            cols = torch.arange(w)[None, None, :] - k // 2 + j.reshape(-1, 1, 1)  # (K, 1, W)
+            y, x_ = rows + dy, cols + dx  # (N, K, H, W)
+            grid = torch.stack((2 * x_ / (w - 1) - 1, 2 * y / (h - 1) - 1), -1).reshape(n, taps * h, w, 2)
+            sampled = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+            columns = (sampled.reshape(n, c, taps, h * w) * mask.reshape(n, 1, taps, h * w)).reshape(n, c * taps, -1)
+            out = torch.matmul(self.conv.weight.reshape(c, c * taps), columns).reshape(n, c, h, w)
+            return out + self.conv.bias[:, None, None]
+
+    return DeformableV2()
 
 
 def bar_images(count: int, size: int = 16, noise: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -320,11 +377,12 @@ def machine_label() -> str:
     """CPU model, cores, torch's threads and version: what measured the times."""
     import torch
 
+    threads = torch.get_num_threads()
     return (f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__.split('+')[0]} "
-            f"with {torch.get_num_threads()} threads")
+            f"with {threads} thread{'' if threads == 1 else 's'}")
 
 
-def measure_machine(matrix: int = 1024, copy_mib: int = 128, repeats: int = 3) -> Machine:
+def measure_machine(matrix: int = 768, copy_mib: int = 64, repeats: int = 7) -> Machine:
     """Peak GEMM throughput and copy bandwidth of this machine, measured with torch.
 
     Parameters
