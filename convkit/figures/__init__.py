@@ -19,11 +19,13 @@ grouped      a grouped layer's connections; channels flowing through stacks of l
 shuffled_grouped   stacks of grouped layers with and without a channel shuffle
 pointwise_grouped  the ShuffleNet unit: channel flow and cost per stage
 comparison   every convolution type of the book in one table
+cost_speed   every type counted and timed: roofline, time against multiply-adds, bars per setting
 """
 
 from .arithmetic import arithmetic_explorer, arithmetic_view, sliding_animation, sliding_view
 from .common import array_svg, figure_html, image_html, signed_image_html, signed_rgb
 from .comparison import comparison_explorer, comparison_table, layer_types
+from .cost_speed import cost_speed_explorer, roofline_figure, savings_figure
 from .correlation import flip_explorer, flip_view
 from .deformable import bilinear_svg, deformable_explorer, deformable_view, sampling_svg
 from .dilated import (
@@ -59,15 +61,16 @@ __all__ = [
     "arithmetic_explorer",
     "arithmetic_view",
     "array_svg",
+    "bilinear_svg",
     "channel_filter_explorer",
     "channel_filter_view",
-    "compression_explorer",
-    "compression_view",
-    "bilinear_svg",
     "channel_flow_svg",
     "comparison_explorer",
     "comparison_table",
+    "compression_explorer",
+    "compression_view",
     "conv_matrix_svg",
+    "cost_speed_explorer",
     "counts_svg",
     "deformable_explorer",
     "deformable_view",
@@ -95,10 +98,12 @@ __all__ = [
     "pixel_explorer",
     "pixel_view",
     "receptive_field_table",
+    "roofline_figure",
+    "sampling_svg",
+    "savings_figure",
     "scatter_animation",
     "separable_explorer",
     "separable_view",
-    "sampling_svg",
     "shuffle_svg",
     "signal_explorer",
     "signal_view",
@@ -108,12 +113,12 @@ __all__ = [
     "sliding_view",
     "stack_explorer",
     "stack_view",
+    "strength_svg",
+    "tensors_explorer",
+    "tensors_view",
     "three_views_html",
     "transposed_explorer",
     "transposed_view",
-    "tensors_explorer",
-    "tensors_view",
-    "strength_svg",
     "unit_explorer",
     "unit_view",
     "volume_explorer",

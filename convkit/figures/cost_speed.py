@@ -1,7 +1,8 @@
 """Cost and speed: every convolution type of the book, counted and timed.
 
-* :func:`layer_types` -- the layer types side by side, each with its cost
-  (:mod:`convkit.cost`) and the equivalent ``torch.nn`` module;
+* :func:`layer_types` -- the layer types of the comparison page, plus a
+  deformable layer, each with its cost (:mod:`convkit.cost`) and a
+  ``torch.nn`` module that computes it;
 * :func:`time_call`, :func:`interleaved_medians`, :func:`time_layers` --
   measured wall time in torch on the CPU (warm-up, median of repeats, the
   layers timed in turns);
@@ -34,6 +35,7 @@ import numpy as np
 from .. import cost as costs
 from ..interactive import Control, Explorer
 from ..svg import SVG
+from . import comparison
 from .common import figure_html
 
 if TYPE_CHECKING:  # torch is imported where it is used
@@ -64,13 +66,9 @@ class LayerType:
     marker : str
         Matplotlib marker, unique within the family.
     cost : callable
-        ``cost(channels, kernel, size, batch) -> Cost`` from :mod:`convkit.cost`
-        (``size``: the output size ``H``; the layer keeps it).
+        ``cost(channels, kernel, size, batch) -> Cost`` from :mod:`convkit.cost`.
     module : callable
         ``module(channels, kernel) -> torch.nn.Module`` computing the same layer.
-    input_size : callable
-        ``input_size(size) -> int``: the input's side for an output of side
-        ``size`` (``size // 2`` for the upsampling transposed layer).
     """
 
     name: str
@@ -78,16 +76,33 @@ class LayerType:
     marker: str
     cost: Callable[[int, int, int, int], costs.Cost]
     module: Callable[[int, int], "torch.nn.Module"]
-    input_size: Callable[[int], int] = lambda size: size
+
+
+# the rows of the comparison page (convkit.figures.comparison), by the name before " (":
+# (label here, family, marker)
+_KINDS = {
+    "standard": ("standard", "dense", "o"),
+    "transposed": ("transposed (stride 1)", "dense", "^"),
+    "dilated": ("dilated (d = 2)", "dense", "s"),
+    "pointwise": ("pointwise (1 x 1)", "pointwise", "o"),
+    "spatially separable": ("spatially separable", "factorised", "D"),
+    "flattened": ("flattened", "factorised", "v"),
+    "depthwise": ("depthwise", "depthwise", "o"),
+    "depthwise separable": ("depthwise separable", "depthwise", "s"),
+    "grouped": ("grouped (g = {g})", "grouped", "o"),
+    "shuffled grouped": ("shuffled grouped (g = {g})", "grouped", "^"),
+    "pointwise grouped": ("pointwise grouped (g = {g})", "grouped", "s"),
+}
 
 
 def layer_types(groups: int = 4) -> list[LayerType]:
     """Every convolution type of the book as a ``C -> C`` layer with an odd ``k x k`` kernel.
 
-    All keep the ``H x H`` size (padding ``k // 2``; the dilated layer pads
-    ``2 (k // 2)``); the transposed layer upsamples ``H/2 -> H`` (stride 2,
-    padding ``k // 2``, ``output_padding`` 1).  Each has a bias per stage, as
-    ``torch.nn.Conv2d`` does by default.
+    The rows of the comparison page (:func:`convkit.figures.comparison.layer_types`:
+    stride 1, padding ``k // 2``, a bias per stage, the ``torch.nn`` expression
+    of each), in the order of the book, plus a deformable convolution v2
+    (:func:`deformable_module`, cost from :func:`convkit.cost.deformable_cost`
+    with the mask).  Every layer keeps the ``H x H`` size.
 
     Parameters
     ----------
@@ -100,54 +115,24 @@ def layer_types(groups: int = 4) -> list[LayerType]:
     """
     import torch.nn as nn
 
-    g = groups
+    def row(key: str, c: int, k: int, h: int, n: int) -> comparison.LayerType:
+        for candidate in comparison.layer_types(c, c, k, h, groups, batch=n):
+            if candidate.name.split(" (")[0] == key:
+                return candidate
+        raise KeyError(key)
 
-    def conv(c_in, c_out, kernel, **kwargs):
-        return nn.Conv2d(c_in, c_out, kernel, **kwargs)
-
-    types = [
-        LayerType("standard", "dense", "o",
-                  lambda c, k, h, n: costs.conv_cost(c, c, k, h, padding=k // 2, batch=n),
-                  lambda c, k: conv(c, c, k, padding=k // 2)),
-        LayerType("dilated (d = 2)", "dense", "s",
-                  lambda c, k, h, n: costs.conv_cost(c, c, k, h, padding=2 * (k // 2), dilation=2, batch=n),
-                  lambda c, k: conv(c, c, k, padding=2 * (k // 2), dilation=2)),
-        LayerType("transposed (s = 2)", "dense", "^",
-                  lambda c, k, h, n: costs.transposed_conv_cost(c, c, k, h // 2, stride=2, padding=k // 2,
-                                                                output_padding=1, batch=n),
-                  lambda c, k: nn.ConvTranspose2d(c, c, k, stride=2, padding=k // 2, output_padding=1),
-                  lambda size: size // 2),
-        LayerType("spatially separable", "factorised", "D",
-                  lambda c, k, h, n: costs.spatially_separable_cost(c, c, k, h, padding=k // 2, batch=n),
-                  lambda c, k: nn.Sequential(conv(c, c, (k, 1), padding=(k // 2, 0)),
-                                             conv(c, c, (1, k), padding=(0, k // 2)))),
-        LayerType("flattened", "factorised", "v",
-                  lambda c, k, h, n: costs.flattened_cost(c, c, k, h, padding=k // 2, batch=n),
-                  lambda c, k: nn.Sequential(conv(c, c, 1), conv(c, c, (k, 1), padding=(k // 2, 0), groups=c),
-                                             conv(c, c, (1, k), padding=(0, k // 2), groups=c))),
-        LayerType(f"grouped (g = {g})", "grouped", "o",
-                  lambda c, k, h, n: costs.conv_cost(c, c, k, h, padding=k // 2, groups=g, batch=n),
-                  lambda c, k: conv(c, c, k, padding=k // 2, groups=g)),
-        LayerType(f"shuffled grouped (g = {g})", "grouped", "^",
-                  lambda c, k, h, n: (costs.conv_cost(c, c, k, h, padding=k // 2, groups=g, batch=n)
-                                      + costs.channel_shuffle_cost(c, h, g, batch=n)),
-                  lambda c, k: nn.Sequential(conv(c, c, k, padding=k // 2, groups=g), nn.ChannelShuffle(g))),
-        LayerType(f"pointwise grouped (g = {g})", "grouped", "s",
-                  lambda c, k, h, n: costs.pointwise_cost(c, c, h, groups=g, batch=n),
-                  lambda c, k: conv(c, c, 1, groups=g)),
-        LayerType("depthwise", "depthwise", "o",
-                  lambda c, k, h, n: costs.depthwise_cost(c, k, h, padding=k // 2, batch=n),
-                  lambda c, k: conv(c, c, k, padding=k // 2, groups=c)),
-        LayerType("depthwise separable", "depthwise", "s",
-                  lambda c, k, h, n: costs.depthwise_separable_cost(c, c, k, h, padding=k // 2, batch=n),
-                  lambda c, k: nn.Sequential(conv(c, c, k, padding=k // 2, groups=c), conv(c, c, 1))),
-        LayerType("pointwise (1 x 1)", "pointwise", "o",
-                  lambda c, k, h, n: costs.pointwise_cost(c, c, h, batch=n),
-                  lambda c, k: conv(c, c, 1)),
-        LayerType("deformable v2", "deformable", "o",
-                  lambda c, k, h, n: costs.deformable_cost(c, c, k, h, padding=k // 2, mask=True, batch=n),
-                  deformable_module),
-    ]
+    types = []
+    for key, (label, family, marker) in _KINDS.items():
+        types.append(LayerType(
+            label.format(g=groups), family, marker,
+            functools.partial(lambda key, c, k, h, n: row(key, c, k, h, n).cost, key),
+            functools.partial(lambda key, c, k: eval(row(key, c, k, 2 * k, 1).torch, {"nn": nn}), key),
+        ))
+    types.append(LayerType(
+        "deformable v2", "deformable", "o",
+        lambda c, k, h, n: costs.deformable_cost(c, c, k, h, padding=k // 2, mask=True, batch=n),
+        deformable_module,
+    ))
     return types
 
 
@@ -305,7 +290,7 @@ def time_layers(
     ----------
     types : sequence of LayerType
     channels, kernel, size : int
-        ``C``, ``k`` and the output side ``H``.
+        ``C``, ``k`` and the side ``H`` of the input (and of the output).
     batch : int
         ``N``.
     repeats : int
@@ -324,8 +309,7 @@ def time_layers(
     calls = []
     for layer in types:
         module = layer.module(channels, kernel).eval()
-        side = layer.input_size(size)
-        x = torch.randn(batch, channels, side, side)
+        x = torch.randn(batch, channels, size, size)
         with torch.no_grad():
             out = module(x)
         if out.shape != (batch, channels, size, size):
