@@ -18,7 +18,8 @@ How it measures (the traps it avoids):
   NumPy matrix product OpenBLAS's worker threads keep spinning for about
   0.1-0.2 s; a torch convolution started in that window ran 2-4x slower
   here.  The gap lets them park.  (The alternative, the OpenBLAS thread
-  timeout, is not used: it changes convkit's own speed.)
+  timeout, is not used: it changes convkit's own speed.)  With
+  ``--threads 1`` there are no worker threads and the default gap is 0.
 * **Threads stated.** ``--threads N`` gives both libraries ``N`` threads
   (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``NUMBA_NUM_THREADS`` set
   before NumPy is imported, and ``torch.set_num_threads``); by default both
@@ -63,7 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed calls of each function (median)")
-    parser.add_argument("--gap", type=float, default=0.25, help="seconds of rest before every timed call")
+    parser.add_argument("--gap", type=float, default=None,
+                        help="seconds of rest before every timed call (default 0.25, and 0 with --threads 1)")
     parser.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: every core)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     parser.add_argument("--only", default=None, help="run the cases whose name contains this text")
@@ -73,6 +75,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 ARGS = parse_args()
+if ARGS.gap is None:  # one thread: no BLAS worker threads that could spin
+    ARGS.gap = 0.0 if ARGS.threads == 1 else 0.25
 if ARGS.threads is not None:  # before NumPy, torch or numba read them
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[variable] = str(ARGS.threads)
