@@ -97,9 +97,9 @@ class ConvProblem:
         Zeros added ``(before, after)`` in every spatial dimension.
 
     The zero-padded input is the property :attr:`x`, made on first use:
-    :func:`conv_fast` never needs it (it reads the unpadded input and leaves
-    zeros where a window hangs over the border), so a convolution does not
-    pay for a padded copy of its input.
+    :func:`conv_fast` never needs it (it pads one image at a time into a
+    reused buffer), so a convolution does not pay for a padded copy of its
+    whole input.
     """
 
     input: np.ndarray
@@ -319,8 +319,17 @@ def _tap_slices(
     )
 
 
-BLOCK_BYTES = 1 << 19
-"""Size of the columns buffer of one block in :func:`conv_fast`: 512 KiB, one core's L2 cache here."""
+BLOCK_BYTES = 1 << 23
+"""Most bytes of columns :func:`conv_fast` builds at once (8 MiB): beyond it, blocks of output rows.
+
+The blocks bound the working memory of large images.  They are not made
+cache-sized (512 KiB blocks were about 10% faster on one thread): every
+matrix product that OpenBLAS shares among several threads pays a
+synchronisation, and on a busy machine that cost grows by orders of
+magnitude (64 -> 64 channels at 56 x 56, batch 8, two threads, load 20 on
+2 cores: 9.5 s with 512 KiB blocks, 2.1 s with 4 MiB, 1.2 s with whole
+images).
+"""
 
 MIN_BLOCK_POSITIONS = 256
 """Fewest output positions per block in :func:`conv_fast` (narrower products run slower)."""
@@ -352,22 +361,23 @@ def block_rows(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> int:
 
 
 def conv_fast(problem: ConvProblem, block_bytes: int = BLOCK_BYTES) -> np.ndarray:
-    """Vectorised convolution: im2col in cache-sized blocks, one matrix product per block.
+    """Vectorised convolution: im2col in bounded blocks, one matrix product per block.
 
-    For each image, the output positions are cut into blocks of whole rows
-    (indices of the first output axis, :func:`block_rows`).  For each block
-    the columns matrix ``cols`` of shape
-    ``(C_in * prod(kernel), block positions)`` is filled tap by tap (one
-    strided copy of a ``(C_in, rows, ...)`` slab per kernel tap, read straight
-    from the *unpadded* input, with zeros written only where the tap falls in
-    the padding) into a buffer of about ``block_bytes`` that is reused for
-    every block, and ``W @ cols`` (one product per group, batched) is written
-    straight into that block of the ``(N, C_out, *out_size)`` output, the bias
-    added while it is still in cache.  No padded copy of the input, no
-    transpose of the result, and a working memory of one block's columns,
-    small enough to stay in the processor's cache between the copy and the
-    product.  A ``1 x 1`` kernel with unit stride and no padding needs no
-    columns at all: it is one matrix product per image over the channels.
+    Each image is copied into one zero-padded image buffer, reused for every
+    image (its border is zeroed once; no padded copy of the whole batch).
+    Its output positions are cut into blocks of whole rows (indices of the
+    first output axis, :func:`block_rows`); for each block the columns matrix
+    ``cols`` of shape ``(C_in * prod(kernel), block positions)`` is filled by
+    one strided copy from the view of every window of the padded image
+    (:func:`im2col_windows` for one image) into a buffer of at most
+    ``block_bytes``, reused for every block, and ``W @ cols`` (one product
+    per group, batched) is written straight into that block of the
+    ``(N, C_out, *out_size)`` output, the bias added while it is still in
+    cache.  No transpose of the result, and a working memory of one padded
+    image and one block's columns (for the usual layer sizes the block is
+    the whole image: see :data:`BLOCK_BYTES`).  A ``1 x 1`` kernel with unit
+    stride and no padding needs no columns at all: it is one matrix product
+    per image over the channels.
 
     Parameters
     ----------
