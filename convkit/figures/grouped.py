@@ -1,6 +1,6 @@
 """Figures of the chapter "Grouped convolution", and the channel-flow drawing of Part III.
 
-* :data:`GROUP_COLOURS`, :func:`group_colour` -- one colour per group.
+* ``GROUP_COLOURS``, :func:`group_colour` -- one colour per group.
 * :func:`grouped_weight` -- a random dense grouped weight (the "actual
   weights" the pictures are computed from).
 * :func:`channel_flow_svg` -- channels as columns of boxes, the connections
