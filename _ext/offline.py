@@ -11,6 +11,10 @@ Jupyter Book 1 adds a few assets that point at CDNs or clash in the browser:
   wide screens by ``static/book.css``.
 * any remaining script or stylesheet with an absolute http(s) URL is an error
   at build time, so that an offline page never silently loses math or figures.
+* sphinx-mathjax-offline copies the whole MathJax 3 distribution (24 MB: every
+  combined component, for every input and output format) although our pages
+  load only ``tex-chtml.js``.  After the copy we keep what that component can
+  request at run time (``MATHJAX_KEEP``) and delete the rest.
 """
 
 from __future__ import annotations
@@ -30,6 +34,22 @@ def _mentions_thebe(asset: object) -> bool:
 
 
 STATIC = Path(__file__).parent / "static"
+
+#: the MathJax component every page loads (``mathjax_path``)
+MATHJAX_ENTRY = "mathjax/tex-chtml.js"
+#: what ``tex-chtml.js`` loads at run time, relative to the MathJax folder:
+#: itself; the CommonHTML fonts; TeX packages it autoloads (``\require``,
+#: ``\color``, ``\cancel``, ...); and what its right-click menu loads on demand
+#: (the accessibility explorer and speech: ``a11y/``, ``sre/``; the SVG renderer).
+MATHJAX_KEEP = (
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2/",
+    "input/tex/extensions/",
+    "a11y/",
+    "sre/",
+    "output/svg.js",
+    "output/svg/",
+)
 
 
 def _configure(app: Sphinx, config) -> None:
@@ -51,8 +71,40 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context[key] = kept
 
 
+def prune_mathjax(folder: Path) -> tuple[int, int]:
+    """Delete the files of the MathJax copy in ``folder`` that ``tex-chtml.js`` never loads.
+
+    Returns the total size in bytes before and after.
+    """
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    before = sum(f.stat().st_size for f in files)
+    for f in files:
+        name = f.relative_to(folder).as_posix()
+        if not any(name == keep or (keep.endswith("/") and name.startswith(keep)) for keep in MATHJAX_KEEP):
+            f.unlink()
+    for d in sorted((d for d in folder.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+        if not any(d.iterdir()):
+            d.rmdir()
+    after = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return before, after
+
+
+def _prune_mathjax(app: Sphinx, exc) -> None:
+    folder = Path(app.outdir) / "_static" / "mathjax"
+    if exc is not None or not folder.is_dir():
+        return
+    if app.config.mathjax_path != MATHJAX_ENTRY:
+        logger.warning("mathjax_path is %s, not %s: MATHJAX_KEEP in _ext/offline.py is for the latter",
+                       app.config.mathjax_path, MATHJAX_ENTRY)
+        return
+    before, after = prune_mathjax(folder)
+    logger.info("MathJax: kept %.1f of %.1f MB (what tex-chtml.js loads)", after / 1e6, before / 1e6)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
     app.add_css_file("book.css")
     app.connect("html-page-context", _drop_thebe, priority=900)
+    # after sphinx-mathjax-offline's copy (build-finished, default priority 500)
+    app.connect("build-finished", _prune_mathjax, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

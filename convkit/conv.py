@@ -15,7 +15,9 @@ implementation that comes in two flavours:
 ``method="fast"`` (default)
     The same sum as one matrix product: cut every receptive field out of the
     padded input with ``sliding_window_view`` (the *im2col* matrix) and
-    multiply it by the flattened kernels.
+    multiply it by the flattened kernels.  Depthwise convolutions (one input
+    channel per group, ``groups = C_in``) take their own path instead, see
+    :mod:`convkit.depthwise_path`.
 
 Shapes (``*`` stands for the ``ndim`` spatial sizes):
 
@@ -66,6 +68,7 @@ from .arguments import (
     same_dtype,
 )
 from .arithmetic import Padding, padding_pairs
+from .depthwise_path import conv_depthwise, is_depthwise
 
 Method = Literal["fast", "loop"]
 
@@ -360,8 +363,12 @@ def _convolution(
     if problem.x.shape[1] == 0:
         # no input channels: torch 2.13 returns an empty (N, 0, *out), not the bias
         y = np.zeros((problem.x.shape[0], 0, *problem.out_size), dtype=problem.dtype)
+    elif method == "loop":
+        y = conv_loop(problem)
+    elif is_depthwise(problem):  # groups = C_in: per-plane loop, not one tiny GEMM per group
+        y = conv_depthwise(problem)
     else:
-        y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+        y = conv_fast(problem)
     y = y.astype(problem.dtype, copy=False)  # float16: rounded once, at the end
     return y[0] if problem.unbatched else y
 

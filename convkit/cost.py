@@ -37,10 +37,12 @@ tensor between two stages is written once by the first stage (in its
 when the stages run as separate layers, like ``torch.nn.Sequential``.  Each
 stage has its own bias when ``bias=True``, as two ``torch.nn.Conv2d`` layers
 have (Keras' ``SeparableConv2D`` has one bias, after the pointwise stage).
+A channel shuffle moves data without arithmetic (:func:`channel_shuffle_cost`):
+a shuffled grouped layer is ``conv_cost(..., groups=g) + channel_shuffle_cost(...)``.
 
 Every function takes the keyword arguments ``bias=True`` (count a bias per
-stage), ``batch=1`` (``N``) and ``itemsize=4`` (bytes per element: 4 for
-float32, 8 for float64, 2 for float16).  Spatial sizes follow the array-like
+stage; not for the shuffle, which has no weights), ``batch=1`` (``N``) and
+``itemsize=4`` (bytes per element: 4 for float32, 8 for float64, 2 for float16).  Spatial sizes follow the array-like
 rule of :mod:`convkit.arguments`: an int means the same value in every
 dimension and a tuple gives one value per dimension; the number of spatial
 dimensions is the length of the tuple arguments, and 2 when all are ints.
@@ -518,6 +520,55 @@ def depthwise_separable_cost(
     return depthwise + pointwise
 
 
+def channel_shuffle_cost(
+    channels: int,
+    input_size: IntOrTuple,
+    groups: int,
+    *,
+    batch: int = 1,
+    itemsize: int = 4,
+) -> Cost:
+    """Cost of a channel shuffle (ShuffleNet), ``torch.nn.ChannelShuffle``.
+
+    A permutation of the channels: no parameters and no multiply-adds, but
+    the tensor is read once and written once (torch's ``channel_shuffle``
+    returns a new tensor, not a view), so
+    ``input_bytes = output_bytes = N C prod(I) itemsize``.  Added to the cost
+    of a grouped convolution it gives a shuffled grouped layer.
+
+    Parameters
+    ----------
+    channels : int
+        ``C``; divisible by ``groups``.
+    input_size : int or tuple of int
+        Spatial size of the tensor (unchanged by the shuffle).
+    groups : int
+        ``g``.
+    batch, itemsize
+        As for :func:`conv_cost` (there is no bias).
+
+    Returns
+    -------
+    Cost
+
+    Examples
+    --------
+    >>> cost = channel_shuffle_cost(240, 28, groups=3)
+    >>> cost.parameters, cost.multiply_adds, cost.bytes_moved   # 2 * 240 * 28^2 * 4
+    (0, 0, 1505280)
+    """
+    c = positive_int(channels, "channels")
+    g = positive_int(groups, "groups")
+    if c % g:
+        raise ValueError(f"groups ({g}) must divide channels ({c})")
+    n = positive_int(batch, "batch")
+    size = positive_int(itemsize, "itemsize")
+    ndim, _ = spatial_ndim(2, input_size=input_size)
+    inputs = positive_tuple(input_size, ndim, "input_size")
+    tensor = n * c * math.prod(inputs) * size
+    return Cost(parameters=0, multiply_adds=0, weight_bytes=0, input_bytes=tensor, output_bytes=tensor)
+
+
 def _pair(value: object, name: str) -> tuple[int, int]:
     return as_tuple(value, 2, name)  # type: ignore[return-value]
 
@@ -853,6 +904,7 @@ def conv_multiply_adds(
 
 __all__ = [
     "Cost",
+    "channel_shuffle_cost",
     "conv_cost",
     "conv_multiply_adds",
     "conv_parameters",

@@ -91,10 +91,19 @@ class SVG:
         )
 
     def labels(
-        self, items: Sequence[tuple[float, float, str]], size: float = 10, fill: str = "#333"
+        self, items: Sequence[tuple[float, float, str] | tuple[float, float, str, str]], size: float = 10,
+        fill: str = "#333",
     ) -> None:
-        """Many short texts centred at ``(x, y)``, in one ``<g>`` (the font is written once)."""
-        texts = "".join(f"<text x='{_num(x)}' y='{_num(y)}'>{escape(t)}</text>" for x, y, t in items)
+        """Many short texts centred at ``(x, y)``, in one ``<g>`` (the font is written once).
+
+        An item ``(x, y, text, colour)`` overrides ``fill`` for that text.
+        """
+        texts = "".join(
+            f"<text x='{_num(item[0])}' y='{_num(item[1])}'"
+            + (f" fill='{escape(item[3], quote=True)}'" if len(item) > 3 and item[3] != fill else "")
+            + f">{escape(item[2])}</text>"
+            for item in items
+        )
         self.items.append(
             f"<g font-size='{_num(size)}' text-anchor='middle' fill='{fill}' {FONT}>{texts}</g>"
         )

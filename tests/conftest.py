@@ -23,3 +23,34 @@ torch.set_num_threads(1)
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# -- page weights, printed after the run (tests/test_site.py records them; with
+# pytest-xdist the workers' output is not shown, so they go through a file)
+_SESSION_START = [0.0]
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _SESSION_START[0] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    import json
+    from pathlib import Path
+
+    report = Path(__file__).resolve().parents[1] / "_build" / "screenshots" / "page-weight.jsonl"
+    if not report.exists() or report.stat().st_mtime < _SESSION_START[0]:
+        return
+    rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
+    if not rows:
+        return
+    terminalreporter.section("page weight (desktop)")
+    terminalreporter.write_line(f"{'page':40s} {'page MB':>8s} {'first visit MB':>15s}")
+    for row in sorted(rows, key=lambda r: (r["page"].startswith("("), r["page"])):
+        if "site" in row:
+            terminalreporter.write_line(
+                f"{row['page']:40s} {row['site'] / 1e6:8.2f}   (all files; MathJax {row['mathjax'] / 1e6:.1f} MB)")
+        else:
+            terminalreporter.write_line(f"{row['page']:40s} {row['page_bytes'] / 1e6:8.2f} {row['first_visit'] / 1e6:15.2f}")

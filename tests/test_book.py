@@ -101,3 +101,39 @@ def test_every_chapter_starts_with_the_current_setup_cell():
         first_code = next(c for c in cells(nb) if c["cell_type"] == "code")
         assert text(first_code).startswith("# Set-up: installs convkit"), nb.name
         assert "hide-input" in first_code["metadata"].get("tags", []), nb.name
+
+
+def torch_calls(nb: Path) -> set[str]:
+    """``F.name`` and ``nn.Name`` for every torch.nn(.functional) call in a chapter's code and inline code."""
+    all_cells = cells(nb)
+    sources = [text(c) for c in all_cells if c["cell_type"] == "code"]
+    sources += [span for c in all_cells if c["cell_type"] == "markdown"
+                for span in re.findall(r"`([^`\n]+)`", text(c))]
+    calls = set()
+    for source in sources:
+        calls |= {f"F.{name}" for name in re.findall(r"(?<![\w.])(?:torch\.nn\.functional|F)\.(\w+)", source)}
+        calls |= {f"nn.{name}" for name in re.findall(r"(?<![\w])nn\.([A-Z]\w*)", source)}
+    return calls
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_torch_map_lists_every_torch_call_of_the_chapter(nb):
+    page = (ROOT / "chapters" / "torch_map.md").read_text()
+    listed = set(re.findall(r"`((?:F|nn)\.\w+)", page))
+    missing = torch_calls(nb) - listed
+    assert not missing, f"add a row for {sorted(missing)} to chapters/torch_map.md"
+    assert f"{{doc}}`{nb.stem}`" in page or not torch_calls(nb), f"torch_map.md never links {nb.stem}"
+
+
+def test_landing_page_maps_every_chapter_and_only_those():
+    intro = (ROOT / "intro.md").read_text()
+    chapter_map = intro.split("## Chapter map", 1)[1].split("\n## ", 1)[0]
+    mapped = re.findall(r"\{doc\}`(chapters/\w+)`", chapter_map)
+    listed = toc_files()
+    assert sorted(set(mapped)) == sorted(listed), (
+        f"intro.md's chapter map: add {sorted(set(listed) - set(mapped))}, "
+        f"remove {sorted(set(mapped) - set(listed))}"
+    )
+    assert mapped == listed, (
+        "intro.md's chapter map lists the chapters in the order of _toc.yml"
+    )

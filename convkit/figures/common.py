@@ -5,7 +5,12 @@
 * :func:`image_html` -- an array as an inline PNG;
 * :func:`signed_rgb`, :func:`signed_image_html` -- signed values on a
   blue-white-red scale with zero always white;
-* :func:`figure_html` -- a matplotlib figure as inline SVG or PNG.
+* :func:`figure_html` -- a matplotlib figure as inline SVG or PNG;
+* :func:`readable_text` -- black or white text, whichever reads better on a fill.
+
+The colours are chosen for colour-blind readers: ``tests/test_colours.py``
+simulates protanopia, deuteranopia and tritanopia and checks that the colours
+drawn side by side stay apart (CIEDE2000 colour difference).
 """
 
 from __future__ import annotations
@@ -19,17 +24,40 @@ import numpy as np
 
 from ..svg import SVG
 
-# colours (colour-blind friendly, readable in print)
+# colours (colour-blind friendly, readable in print; tests/test_colours.py checks them)
 INPUT = "#cfe3f7"
 PADDING = "#f1f1f1"
 PADDING_LINE = "#b9c0c8"  # dashed lines around padding cells
 PADDING_TEXT = "#6b7480"  # the zeros written in padding cells
-OUTPUT = "#cdebd5"
+OUTPUT = "#b5e3ca"
 KERNEL = "#f59e0b"
 KERNEL_CELL = "#fde7c0"
 UNREAD = "#9aa5b1"
 GRID = "#56606b"
 ERROR = "#b91c1c"
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` (or ``#rgb``) colour, in [0, 1]."""
+    hex_digits = colour.lstrip("#")
+    if len(hex_digits) == 3:
+        hex_digits = "".join(2 * c for c in hex_digits)
+    if len(hex_digits) != 6:
+        raise ValueError(f"colour must be '#rrggbb' or '#rgb', got {colour!r}")
+    srgb = np.array([int(hex_digits[j:j + 2], 16) / 255 for j in (0, 2, 4)])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def readable_text(fill: str, dark: str = "#111", light: str = "#fff") -> str:
+    """``dark`` or ``light``, whichever has the higher WCAG contrast on ``fill``."""
+    lum = relative_luminance(fill)
+
+    def contrast(text: str) -> float:
+        pair = sorted((lum, relative_luminance(text)))
+        return (pair[1] + 0.05) / (pair[0] + 0.05)
+
+    return dark if contrast(dark) >= contrast(light) else light
 
 
 def fmt(value: float) -> str:
@@ -75,7 +103,7 @@ def array_svg(
         raise ValueError(f"padding must be in [0, {min(rows, cols) // 2}] for shape {values.shape}, got {padding}")
     top = 20 if title else 2
     width = max(cols * cell + 4, 7 * len(title) + 4 if title else 0)  # room for the title
-    svg = SVG(width, rows * cell + top + 2)
+    svg = SVG(width, rows * cell + top + 2, label=f"{title or 'array'}: {rows} x {cols} grid of numbers")
     if title:
         svg.text(2, 14, title, size=12, fill="#333")
 

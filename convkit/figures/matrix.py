@@ -18,12 +18,14 @@ import numpy as np
 from ..interactive import Control, Explorer
 from ..matrix import conv_matrix
 from ..svg import SVG, squares_path
-from .common import GRID, INPUT, OUTPUT, PADDING, PADDING_LINE
+from .common import GRID, INPUT, OUTPUT, PADDING, PADDING_LINE, readable_text
 
-# one colour per kernel tap (Tableau 10), cycled for kernels with more than 9 taps
+# one colour per kernel tap, cycled for kernels with more than 9 taps: Paul Tol's
+# "muted" scheme, whose colours stay apart for colour-blind readers (checked in
+# tests/test_colours.py); labels on them use readable_text
 TAP_COLOURS = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+    "#88ccee", "#cc6677", "#ddcc77", "#117733", "#332288",
+    "#aa4499", "#44aa99", "#999933", "#882255",
 )
 
 
@@ -104,8 +106,15 @@ def _kernel_panel(svg: SVG, x0: float, y0: float, kernel: int, cell: float) -> N
     cells = [(x0 + b * cell, y0 + a * cell) for a in range(kernel) for b in range(kernel)]
     for tap, (x, y) in enumerate(cells):
         svg.rect(x, y, cell, cell, fill=tap_colour(tap), fill_opacity=0.85, stroke="#fff")
-    svg.labels([(x + cell / 2, y + cell / 2 + 3.5, f"w{tap // kernel}{tap % kernel}")
-                  for tap, (x, y) in enumerate(cells)], 9, fill="#111")
+    _labels_on(svg, [(x + cell / 2, y + cell / 2 + 3.5, f"w{tap // kernel}{tap % kernel}", tap_colour(tap))
+                     for tap, (x, y) in enumerate(cells)], 9)
+
+
+def _labels_on(svg: SVG, items: Sequence[tuple[float, float, str, str]], size: float) -> None:
+    """Centred texts ``(x, y, text, fill below it)``, each in black or white, whichever reads better."""
+    coloured = [(x, y, text, readable_text(fill)) for x, y, text, fill in items]
+    colours = [item[3] for item in coloured]
+    svg.labels(coloured, size, fill=max(set(colours), key=colours.count) if colours else "#111")
 
 
 def conv_matrix_svg(
@@ -209,8 +218,10 @@ def matrix_view(k: int, s: int, p: int, index: int, i: int = 4, d: int = 1) -> s
         else:  # the tap reads a padding zero: no column of C
             svg.rect(x + 3, y + 3, g - 6, g - 6, fill="none", stroke=tap_colour(tap), stroke_width=2,
                      stroke_dasharray="3 2")
-    svg.labels([(x_input + (p + q % i + 0.5) * g, top + (p + q // i + 0.5) * g + 3.5, str(q))
-                  for q in range(i * i)], 9)
+    covered = {cell: tap for tap, cell in enumerate(window)}  # padded (row, col) -> tap
+    _labels_on(svg, [(x_input + (p + q % i + 0.5) * g, top + (p + q // i + 0.5) * g + 3.5, str(q),
+                      tap_colour(covered[p + q // i, p + q % i]) if (p + q // i, p + q % i) in covered else INPUT)
+                     for q in range(i * i)], 9)
 
     # output grid with flat indices = row numbers of C
     svg.grid(x_output, top, out, out, g, fill=OUTPUT, stroke=GRID)
