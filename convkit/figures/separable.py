@@ -191,10 +191,11 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     tie = r < len(s) and s[r] > 1e-10 * s[0] and abs(s[r - 1] - s[r]) <= 1e-9 * s[0]
     note = (f" Here σ<sub>{r}</sub> = σ<sub>{r + 1}</sub>, so the best rank-{r} approximation is not "
             "unique: the SVD returns one of many equally good ones." if tie else "")
+    tail = f"= √(σ<sub>{r + 1}</sub>² + …) / ‖w‖" if r < len(s) else "all singular values kept"
     text = (
         f"<div style='font-size:13px;line-height:1.5'><b>{escape(name)}</b>: {separable}. "
         f"Rank {r}: relative error ‖w − w<sub>{r}</sub>‖ / ‖w‖ = <b>{error:.3g}</b> "
-        f"(= √(σ<sub>{r + 1}</sub>² + …) / ‖w‖). Multiply-adds per output pixel: "
+        f"({tail}). Multiply-adds per output pixel: "
         f"{r}·({k_h} + {k_w}) = {macs} with 1-d passes, {k_h * k_w} with the full kernel. "
         f"{note} Colours: red &gt; 0, white 0, blue &lt; 0; the last three images share one scale.</div>"
     )
