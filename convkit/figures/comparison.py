@@ -156,7 +156,7 @@ _STYLE = (
     ".ck-cmp th,.ck-cmp td{padding:3px 7px;border-bottom:1px solid #e3e6ea;text-align:right;vertical-align:top}"
     ".ck-cmp th{background:#f4f6f8;font-weight:600}"
     ".ck-cmp td.l,.ck-cmp th.l{text-align:left}"
-    ".ck-cmp code{font-size:11px;white-space:normal;word-break:break-word}"
+    ".ck-cmp code{font-size:11px;white-space:normal;word-break:normal}"
     ".ck-cmp .n{color:#666;font-size:11px}</style>"
 )
 
@@ -184,7 +184,8 @@ def comparison_table(
             f"<tr><td class='l'>{escape(row.name)}</td>"
             f"<td>{_count(row.cost.parameters)}</td><td>{_count(row.cost.multiply_adds)}</td>"
             f"<td>{ratio:.3f}</td><td>{row.cost.bytes_moved / 1e6:.2f} MB</td><td>{shape}</td>"
-            f"<td class='l'><code>{escape(row.torch)}</code></td></tr>"
+            # break lines only after an opening parenthesis or a comma
+            f"<td class='l'><code>{escape(row.torch).replace('(', '(<wbr>')}</code></td></tr>"
         )
     caption = (
         f"<caption style='text-align:left;font-size:12px;color:#444;caption-side:bottom'>"

@@ -179,9 +179,9 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     mid_limit = float(np.abs(first).max()) or 1.0
     pictures = "".join([
         image_html(image, scale=scale, title="input"),
-        image_html(signed_rgb(first, mid_limit), scale=scale, title="vertical pass (term 1)"),
-        image_html(signed_rgb(output, out_limit), scale=scale, title=f"{r} pair(s) of 1-d passes"),
-        image_html(signed_rgb(exact, out_limit), scale=scale, title="exact 2-d convolution"),
+        image_html(signed_rgb(first, mid_limit), scale=scale, title="1st vertical pass"),
+        image_html(signed_rgb(output, out_limit), scale=scale, title=f"{r} × 2 passes"),
+        image_html(signed_rgb(exact, out_limit), scale=scale, title="exact 2-d"),
         image_html(signed_rgb(output - exact, out_limit), scale=scale, title="difference"),
     ])
     k_h, k_w = w.shape
