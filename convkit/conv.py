@@ -15,7 +15,9 @@ implementation that comes in two flavours:
 ``method="fast"`` (default)
     The same sum as one matrix product: cut every receptive field out of the
     padded input with ``sliding_window_view`` (the *im2col* matrix) and
-    multiply it by the flattened kernels.
+    multiply it by the flattened kernels.  Depthwise convolutions (one input
+    channel per group, ``groups = C_in``) take their own path instead, see
+    :mod:`convkit.depthwise_path`.
 
 Shapes (``*`` stands for the ``ndim`` spatial sizes):
 
@@ -24,23 +26,49 @@ Shapes (``*`` stands for the ``ndim`` spatial sizes):
 * bias:   ``(C_out,)``
 * output: ``(N, C_out, *out)`` or ``(C_out, *out)``, with ``out`` given by
   :func:`convkit.arithmetic.conv_output_size`.
+
+Dtypes (the rule of every function that mirrors torch, from
+:func:`convkit.arguments.floating_array` and
+:func:`convkit.arguments.same_dtype`):
+
+* float32 and float64 are computed in that dtype and returned in it;
+* float16 is computed in float32 and the result rounded to float16 once
+  (torch's CPU kernels also accumulate float16 in float32; the loop
+  reference never sums in float16);
+* input, weight and bias must have the *same* dtype: mixing float32 and
+  float64 raises ``TypeError``, as torch raises;
+* integer, boolean, complex and object arrays raise ``TypeError`` (torch
+  computes integer convolutions on the CPU, wrapping around on overflow;
+  convkit does not: convert with ``.astype(np.float64)``).
+
+Empty tensors, as in torch 2.13: a batch of ``N = 0`` gives an output with
+``N = 0``; an input with ``C_in = 0`` channels (and a weight of shape
+``(C_out, 0, *kernel)``) gives an empty output of shape ``(N, 0, *out)``
+(torch returns no output channels there, not ``C_out`` channels of bias);
+a spatial size of 0, ``C_out = 0`` or a kernel size of 0 raise
+``ValueError``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .arguments import (
     IntOrTuple,
-    as_float_array,
+    computation_dtype,
+    floating_array,
     positive_int,
     positive_tuple,
+    same_dtype,
 )
 from .arithmetic import Padding, padding_pairs
+from .depthwise_path import conv_depthwise, is_depthwise
 
 Method = Literal["fast", "loop"]
 
@@ -52,7 +80,8 @@ class ConvProblem:
     Attributes
     ----------
     x : ndarray, shape ``(N, C_in, *padded)``
-        Zero-padded, batched input, in the computation dtype.
+        Zero-padded, batched input, in the computation dtype (float32 or
+        float64; float16 arrays are computed in float32).
     weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
     bias : ndarray of shape ``(C_out,)`` or None
     stride, dilation : tuple of int
@@ -61,6 +90,8 @@ class ConvProblem:
         Spatial size of the output.
     unbatched : bool
         True when the caller passed ``(C_in, *spatial)``.
+    dtype : dtype
+        The dtype of the caller's arrays, and of the result.
     """
 
     x: np.ndarray
@@ -71,12 +102,13 @@ class ConvProblem:
     groups: int
     out_size: tuple[int, ...]
     unbatched: bool
+    dtype: np.dtype
 
 
 def prepare_conv(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -86,12 +118,27 @@ def prepare_conv(
 ) -> ConvProblem:
     """Check every argument of an ``ndim``-d convolution and pad the input.
 
-    Raises ``TypeError``/``ValueError`` naming the argument and the rule it
-    breaks; see :func:`conv2d` for the rules.
+    Parameters
+    ----------
+    input, weight, bias, stride, padding, dilation, groups
+        As for :func:`conv2d`, with ``ndim`` spatial dimensions.
+    ndim : int
+        Number of spatial dimensions.
+
+    Returns
+    -------
+    ConvProblem
+        The padded, batched input and the checked hyper-parameters.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument and the rule it breaks; see :func:`conv2d`.
     """
-    x = as_float_array(input, "input")
-    w = as_float_array(weight, "weight")
-    b = None if bias is None else as_float_array(bias, "bias")
+    x = floating_array(input, "input")
+    w = floating_array(weight, "weight")
+    b = None if bias is None else floating_array(bias, "bias")
+    dtype = same_dtype(input=x, weight=w, bias=b)
 
     if w.ndim != ndim + 2:
         raise ValueError(
@@ -104,8 +151,16 @@ def prepare_conv(
             f"input must have {ndim + 2} dimensions (N, C, *spatial) or {ndim + 1} "
             f"(C, *spatial) for a {ndim}-d convolution, got shape {x.shape}"
         )
-    if min(w.shape) < 1:
-        raise ValueError(f"weight must not have an empty dimension, got shape {w.shape}")
+    if w.shape[0] == 0 or 0 in w.shape[2:]:
+        raise ValueError(
+            f"weight must have at least one output channel and a kernel size of at "
+            f"least 1, got shape {w.shape}"
+        )
+    if 0 in x.shape[-ndim:]:
+        raise ValueError(
+            f"input must have a non-zero size in every spatial dimension (torch refuses "
+            f"too), got shape {x.shape}"
+        )
     unbatched = x.ndim == ndim + 1
     if unbatched:
         x = x[np.newaxis]
@@ -147,17 +202,18 @@ def prepare_conv(
             )
         out_size.append((padded - span) // strides[axis] + 1)
 
-    dtype = np.result_type(x, w, *(() if b is None else (b,)))
-    x = np.pad(x.astype(dtype, copy=False), ((0, 0), (0, 0)) + pads)
+    compute = computation_dtype(dtype)
+    x = np.pad(x.astype(compute, copy=False), ((0, 0), (0, 0)) + pads)
     return ConvProblem(
         x=x,
-        weight=w.astype(dtype, copy=False),
-        bias=None if b is None else b.astype(dtype, copy=False),
+        weight=w.astype(compute, copy=False),
+        bias=None if b is None else b.astype(compute, copy=False),
         stride=strides,
         dilation=dilations,
         groups=groups,
         out_size=tuple(out_size),
         unbatched=unbatched,
+        dtype=dtype,
     )
 
 
@@ -221,8 +277,31 @@ def im2col_windows(problem: ConvProblem) -> np.ndarray:
     return windows[keep]
 
 
+def _tap_slices(
+    tap: tuple[int, ...], problem: ConvProblem
+) -> tuple[slice, ...]:
+    """Where kernel tap ``tap`` reads in the padded input, for every output position.
+
+    Along axis ``a`` the tap ``t`` reads ``x_pad[j * s + t * d]`` for
+    ``j = 0 .. o - 1``: a slice starting at ``t * d`` with step ``s``.
+    """
+    return tuple(
+        slice(t * d, t * d + (o - 1) * s + 1, s)
+        for t, s, d, o in zip(tap, problem.stride, problem.dilation, problem.out_size)
+    )
+
+
 def conv_fast(problem: ConvProblem) -> np.ndarray:
-    """Vectorised convolution: im2col + one (batched) matrix product.
+    """Vectorised convolution: im2col one image at a time + one matrix product per group.
+
+    For each image the columns matrix ``cols`` of shape
+    ``(C_in/groups * prod(kernel), prod(out_size))`` is filled tap by tap
+    (one strided copy of a whole ``(C_in/groups, *out_size)`` block per kernel
+    tap) into a buffer reused for every image, and ``W_g @ cols`` is written
+    straight into that image's slice of the ``(N, C_out, *out_size)`` output:
+    no transpose of the result and a working memory of one image's columns.
+    A ``1 x 1`` kernel with unit stride needs no columns at all: it is a plain
+    (batched) matrix product over the channels.
 
     Parameters
     ----------
@@ -233,35 +312,43 @@ def conv_fast(problem: ConvProblem) -> np.ndarray:
     -------
     ndarray, shape (N, C_out, *out_size)
     """
-    w, groups = problem.weight, problem.groups
-    batch = problem.x.shape[0]
+    x, w, groups = problem.x, problem.weight, problem.groups
+    batch = x.shape[0]
     c_out, in_per_group = w.shape[:2]
+    out_per_group = c_out // groups
     kernel = w.shape[2:]
     ndim = len(kernel)
-    positions = int(np.prod(problem.out_size))
-    taps = in_per_group * int(np.prod(kernel))
+    positions = math.prod(problem.out_size)
+    taps = math.prod(kernel)
+    kernels = w.reshape(groups, out_per_group, in_per_group * taps)
+    y = np.empty((batch, c_out, positions), dtype=np.result_type(x, w))
 
-    windows = im2col_windows(problem)  # (N, C_in, *out, *kernel)
-    windows = windows.reshape(batch, groups, in_per_group, *problem.out_size, *kernel)
-    # -> (groups, N, *out, C_in/groups, *kernel): one row per output position of
-    # every image, one column per (input channel, kernel tap) of the group
-    order = (1, 0, *range(3, 3 + ndim), 2, *range(3 + ndim, 3 + 2 * ndim))
-    columns = windows.transpose(order).reshape(groups, batch * positions, taps)
-    kernels = w.reshape(groups, c_out // groups, taps).transpose(0, 2, 1)
-
-    y = columns @ kernels  # (groups, N * positions, C_out/groups): one GEMM per group
-    y = y.reshape(groups, batch, positions, c_out // groups)
-    y = y.transpose(1, 0, 3, 2).reshape(batch, c_out, *problem.out_size)
+    pointwise = taps == 1 and all(s == 1 for s in problem.stride) and x.shape[2:] == problem.out_size
+    if pointwise:
+        inputs = x.reshape(batch, groups, in_per_group, positions)
+        for g in range(groups):
+            np.matmul(kernels[g], inputs[:, g], out=y[:, g * out_per_group:(g + 1) * out_per_group])
+    else:
+        cols = np.empty((in_per_group, taps, *problem.out_size), dtype=x.dtype)
+        flat = cols.reshape(in_per_group * taps, positions)
+        tap_slices = [_tap_slices(tap, problem) for tap in np.ndindex(*kernel)]
+        for n in range(batch):
+            for g in range(groups):
+                channels = x[n, g * in_per_group:(g + 1) * in_per_group]
+                for t, where in enumerate(tap_slices):
+                    cols[:, t] = channels[(slice(None),) + where]
+                np.matmul(kernels[g], flat, out=y[n, g * out_per_group:(g + 1) * out_per_group])
+    y = y.reshape(batch, c_out, *problem.out_size)
     if problem.bias is not None:
-        y = y + problem.bias.reshape((c_out,) + (1,) * ndim)
+        y += problem.bias.reshape((c_out,) + (1,) * ndim)
     return y
 
 
 def _convolution(
     ndim: int,
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None,
     stride: IntOrTuple,
     padding: Padding,
     dilation: IntOrTuple,
@@ -273,14 +360,23 @@ def _convolution(
     problem = prepare_conv(
         input, weight, bias, stride, padding, dilation, groups, ndim=ndim
     )
-    y = conv_fast(problem) if method == "fast" else conv_loop(problem)
+    if problem.x.shape[1] == 0:
+        # no input channels: torch 2.13 returns an empty (N, 0, *out), not the bias
+        y = np.zeros((problem.x.shape[0], 0, *problem.out_size), dtype=problem.dtype)
+    elif method == "loop":
+        y = conv_loop(problem)
+    elif is_depthwise(problem):  # groups = C_in: per-plane loop, not one tiny GEMM per group
+        y = conv_depthwise(problem)
+    else:
+        y = conv_fast(problem)
+    y = y.astype(problem.dtype, copy=False)  # float16: rounded once, at the end
     return y[0] if problem.unbatched else y
 
 
 def convnd(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -290,9 +386,36 @@ def convnd(
 ) -> np.ndarray:
     """N-d convolution; the number of spatial dimensions is ``weight.ndim - 2``.
 
-    Same arguments as :func:`conv2d`.
+    The rules are those of :func:`conv2d` with ``n`` spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, *spatial) or (C_in, *spatial)
+        ``n`` spatial dimensions.
+    weight : array_like, shape (C_out, C_in / groups, *kernel)
+        ``n`` kernel dimensions, ``n >= 1``.
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or tuple of n ints
+    padding : int, tuple of n ints, 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out) or (C_out, *out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`; also a ``weight`` with fewer than 3 dimensions.
+
+    Examples
+    --------
+    >>> convnd(np.ones((1, 1, 4)), np.ones((1, 1, 2))).shape   # 1-d
+    (1, 1, 3)
     """
-    w = np.asarray(weight)
+    w = floating_array(weight, "weight")
     if w.ndim < 3:
         raise ValueError(
             f"weight must have shape (C_out, C_in/groups, *kernel) with at least one "
@@ -302,9 +425,9 @@ def convnd(
 
 
 def conv1d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -312,17 +435,43 @@ def conv1d(
     *,
     method: Method = "fast",
 ) -> np.ndarray:
-    """1-d convolution over ``(N, C_in, L)`` or ``(C_in, L)``; see :func:`conv2d`.
+    """1-d convolution with the semantics of ``torch.nn.functional.conv1d``.
 
-    weight: ``(C_out, C_in / groups, kL)``; output ``(N, C_out, L_out)``.
+    The rules (dtypes, empty tensors, errors) are those of :func:`conv2d`
+    with one spatial dimension.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, L) or (C_in, L)
+    weight : array_like, shape (C_out, C_in / groups, k)
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or (int,)
+    padding : int, (int,), 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out) or (C_out, L_out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`.
+
+    Examples
+    --------
+    >>> conv1d(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[[1.0, -1.0]]]))
+    array([[-1., -1., -1.]])
     """
     return _convolution(1, input, weight, bias, stride, padding, dilation, groups, method)
 
 
 def conv2d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -337,10 +486,12 @@ def conv2d(
 
     Parameters
     ----------
-    input : ndarray, shape (N, C_in, H, W) or (C_in, H, W)
-        Integer input is converted to float64.
-    weight : ndarray, shape (C_out, C_in / groups, kH, kW)
-    bias : ndarray, shape (C_out,), optional
+    input : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+        float16, float32 or float64.
+    weight : array_like, shape (C_out, C_in / groups, kH, kW)
+        Same dtype as ``input``.
+    bias : array_like, shape (C_out,), optional
+        Same dtype as ``input``.
     stride : int or (int, int)
         Step between neighbouring windows; must be >= 1.
     padding : int, (int, int), 'valid' or 'same'
@@ -356,20 +507,31 @@ def conv2d(
         ``'fast'`` (im2col + matrix product) or the readable ``'loop'``
         reference.
 
+    ``stride``, ``padding``, ``dilation`` and ``groups`` follow the
+    array-like rule of :mod:`convkit.arguments` (an int, a NumPy integer, a
+    0-d integer array, or a tuple/list/1-d integer array with one value per
+    dimension).
+
     Returns
     -------
     ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
-        In the common dtype of input, weight and bias (float32 stays float32).
+        In the dtype of the arrays.  float32 and float64 are computed in
+        that dtype; float16 is computed in float32 and rounded to float16 at
+        the end.  ``C_in = 0`` gives an empty ``(N, 0, H_out, W_out)``, as
+        torch does.
 
     Raises
     ------
     TypeError
-        Non-integer hyper-parameters, complex or non-numeric arrays.
+        Arrays of different dtypes (float32 with float64, as torch refuses),
+        integer, boolean, complex or object arrays (torch computes integer
+        convolutions on the CPU; convkit refuses them: convert with
+        ``.astype(np.float64)``), non-integer hyper-parameters.
     ValueError
         Wrong ranks, channel mismatch, groups that do not divide channels,
         non-positive stride/dilation/groups, negative padding, unknown padding
-        string, ``'same'`` with stride > 1, or a kernel larger than the padded
-        input.
+        string, ``'same'`` with stride > 1, a kernel larger than the padded
+        input, a spatial size of 0, no output channels or a kernel size of 0.
 
     Examples
     --------
@@ -378,14 +540,16 @@ def conv2d(
     >>> conv2d(x, w)
     array([[[[45., 54.],
              [81., 90.]]]])
+    >>> conv2d(x.astype(np.float16), w.astype(np.float16)).dtype
+    dtype('float16')
     """
     return _convolution(2, input, weight, bias, stride, padding, dilation, groups, method)
 
 
 def conv3d(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
+    input: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -393,8 +557,34 @@ def conv3d(
     *,
     method: Method = "fast",
 ) -> np.ndarray:
-    """3-d convolution over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``; see :func:`conv2d`.
+    """3-d convolution with the semantics of ``torch.nn.functional.conv3d``.
 
-    weight: ``(C_out, C_in / groups, kD, kH, kW)``; output ``(N, C_out, D_out, H_out, W_out)``.
+    The rules (dtypes, empty tensors, errors) are those of :func:`conv2d`
+    with three spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, D, H, W) or (C_in, D, H, W)
+    weight : array_like, shape (C_out, C_in / groups, kD, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or (int, int, int)
+    padding : int, (int, int, int), 'valid' or 'same'
+    groups : int
+    method : {'fast', 'loop'}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out) or (C_out, D_out, H_out, W_out)
+        In the dtype of the arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`conv2d`.
+
+    Examples
+    --------
+    >>> conv3d(np.ones((1, 3, 3, 3)), np.ones((2, 1, 2, 2, 2))).shape
+    (2, 2, 2, 2)
     """
     return _convolution(3, input, weight, bias, stride, padding, dilation, groups, method)

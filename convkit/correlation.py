@@ -43,6 +43,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from .arguments import as_float_array, positive_int
 from .conv import conv1d
@@ -132,12 +133,15 @@ def _slide(x: np.ndarray, k: np.ndarray, start: int, length: int) -> np.ndarray:
     """
     before = k.size - 1 - start
     after = start + length - x.size
-    padded = np.pad(x, (before, after))
+    # NumPy's rule, not torch's: mixed dtypes promote (conv1d refuses to mix)
+    dtype = np.result_type(x, k)
+    padded = np.pad(x.astype(dtype, copy=False), (before, after))
+    k = k.astype(dtype, copy=False)
     # conv1d wants (C_in, L) and (C_out, C_in, K): one channel in, one out
     return conv1d(padded[np.newaxis], k[np.newaxis, np.newaxis])[0]
 
 
-def correlate1d(x: np.ndarray, k: np.ndarray, mode: Mode = "full") -> np.ndarray:
+def correlate1d(x: npt.ArrayLike, k: npt.ArrayLike, mode: Mode = "full") -> np.ndarray:
     """Cross-correlation of two 1-d arrays, exactly like ``np.correlate``.
 
     ``(x \u22c6 k)[n] = sum_m x[n + m] k[m]``: the kernel slides over the
@@ -185,7 +189,7 @@ def correlate1d(x: np.ndarray, k: np.ndarray, mode: Mode = "full") -> np.ndarray
     return _slide(x, k, start, length)
 
 
-def convolve1d(x: np.ndarray, k: np.ndarray, mode: Mode = "full") -> np.ndarray:
+def convolve1d(x: npt.ArrayLike, k: npt.ArrayLike, mode: Mode = "full") -> np.ndarray:
     """True (discrete) convolution of two 1-d arrays, exactly like ``np.convolve``.
 
     ``(x * k)[n] = sum_m x[m] k[n - m]``: the kernel is flipped, then slid

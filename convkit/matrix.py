@@ -18,32 +18,45 @@ column, then one matrix product with the flattened kernels computes the
 whole layer (this is what :func:`convkit.conv.conv_fast` does).
 :func:`im2col` and :func:`col2im` have exactly the layout and argument order
 of ``torch.nn.functional.unfold`` and ``torch.nn.functional.fold``.
+
+Dtypes follow the rule of :mod:`convkit.conv`: float16, float32 and float64
+arrays are accepted and the result keeps their dtype (``col2im`` sums in
+float32 for float16 and rounds once); integer, boolean and complex arrays
+raise ``TypeError``.  Every result is a fresh, writeable array, never a view
+of the input.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from .arguments import IntOrTuple, as_float_array, positive_tuple
+from .arguments import (
+    IntOrTuple,
+    computation_dtype,
+    floating_array,
+    int_values,
+    positive_tuple,
+)
 from .arithmetic import Padding, conv_output_size, padding_pairs
 from .conv import im2col_windows, prepare_conv
 
 
 def _shape_tuple(value: object, length: int, name: str) -> tuple[int, ...]:
-    """``value`` as a tuple of exactly ``length`` positive ints."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
+    """``value`` as a tuple of exactly ``length`` positive ints (a shape, never one int)."""
+    if not (isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 1)):
         raise TypeError(f"{name} must be a tuple of {length} ints, got {value!r}")
-    if len(value) != length:
-        raise ValueError(f"{name} must have {length} values, got {len(value)}: {tuple(value)!r}")
-    return positive_tuple(tuple(value), length, name)
+    values, _ = int_values(value, name)
+    if len(values) != length:
+        raise ValueError(f"{name} must have {length} values, got {len(values)}: {values!r}")
+    return positive_tuple(values, length, name)
 
 
 def conv_matrix(
-    input_shape: Sequence[int],
-    weight: np.ndarray,
+    input_shape: IntOrTuple,
+    weight: npt.ArrayLike,
     stride: IntOrTuple = 1,
     padding: Padding = 0,
     dilation: IntOrTuple = 1,
@@ -68,7 +81,7 @@ def conv_matrix(
     ----------
     input_shape : tuple of int
         ``(C_in, *spatial)``: the shape of one (unbatched) input.
-    weight : ndarray, shape ``(C_out, C_in / groups, *kernel)``
+    weight : array_like, shape ``(C_out, C_in / groups, *kernel)``
         One spatial dimension of the kernel per spatial dimension of the input.
     stride, padding, dilation, groups
         As for :func:`convkit.conv.conv2d` (``padding`` may be an int, a tuple,
@@ -77,8 +90,9 @@ def conv_matrix(
     Returns
     -------
     ndarray, shape ``(C_out * prod(out), C_in * prod(spatial))``
-        Dense; in the dtype of ``weight`` (integer weights give float64).  Its
-        size grows with the *square* of the image size: keep inputs small.
+        Dense; in the dtype of ``weight`` (float16 stays float16: the entries
+        are the weights themselves).  Its size grows with the *square* of the
+        image size: keep inputs small.
 
     Raises
     ------
@@ -94,7 +108,7 @@ def conv_matrix(
            [0., 1., 2., 0.],
            [0., 0., 1., 2.]])
     """
-    w = np.asarray(weight)
+    w = floating_array(weight, "weight")
     if w.ndim < 3:
         raise ValueError(
             f"weight must have shape (C_out, C_in/groups, *kernel) with at least one "
@@ -102,11 +116,10 @@ def conv_matrix(
         )
     ndim = w.ndim - 2
     shape = _shape_tuple(input_shape, ndim + 1, "input_shape")
-    # prepare_conv checks every argument; float32 zeros keep the weight's dtype
+    # prepare_conv checks every argument (zeros of the weight's dtype stand in for x)
     problem = prepare_conv(
-        np.zeros(shape, dtype=np.float32), w, None, stride, padding, dilation, groups, ndim=ndim
+        np.zeros(shape, dtype=w.dtype), w, None, stride, padding, dilation, groups, ndim=ndim
     )
-    w = problem.weight
     c_out, in_per_group = w.shape[:2]
     kernel = w.shape[2:]
     c_in, spatial = shape[0], shape[1:]
@@ -117,7 +130,7 @@ def conv_matrix(
     rows = np.arange(c_out * math.prod(out)).reshape(c_out, *out)
     cols = np.arange(c_in * math.prod(spatial)).reshape(c_in, *spatial)
     groups = problem.groups
-    matrix = np.zeros((rows.size, cols.size), dtype=w.dtype)
+    matrix = np.zeros((rows.size, cols.size), dtype=problem.dtype)
 
     for tap in np.ndindex(*kernel):
         # per axis: output positions whose tap lands inside the input, and where
@@ -137,27 +150,32 @@ def conv_matrix(
 
 
 def _im2col_problem(
-    input: np.ndarray,
+    input: npt.ArrayLike,
     kernel_size: IntOrTuple,
     dilation: IntOrTuple,
     padding: Padding,
     stride: IntOrTuple,
 ):
     """A :class:`~convkit.conv.ConvProblem` for a 2-d kernel of ``kernel_size`` (weights unused)."""
-    x = as_float_array(input, "input")
+    x = floating_array(input, "input")
     if x.ndim not in (3, 4):
         raise ValueError(
             f"input must have 4 dimensions (N, C, H, W) or 3 (C, H, W), got shape {x.shape}"
         )
+    if x.shape[-3] == 0:
+        raise ValueError(
+            f"input must have at least one channel (torch's unfold refuses C = 0), "
+            f"got shape {x.shape}"
+        )
     kernel = positive_tuple(kernel_size, 2, "kernel_size")
     channels = x.shape[-3]
-    # a float32 placeholder kernel lets prepare_conv check and pad without changing the dtype
-    placeholder = np.zeros((1, channels, *kernel), dtype=np.float32)
+    # a placeholder kernel of the input's dtype lets prepare_conv check and pad
+    placeholder = np.zeros((1, channels, *kernel), dtype=x.dtype)
     return prepare_conv(x, placeholder, None, stride, padding, dilation, 1, ndim=2)
 
 
 def im2col(
-    input: np.ndarray,
+    input: npt.ArrayLike,
     kernel_size: IntOrTuple,
     dilation: IntOrTuple = 1,
     padding: Padding = 0,
@@ -175,7 +193,9 @@ def im2col(
 
     Parameters
     ----------
-    input : ndarray, shape ``(N, C, H, W)`` or ``(C, H, W)``
+    input : array_like, shape ``(N, C, H, W)`` or ``(C, H, W)``
+        float16, float32 or float64; ``C >= 1``, ``H, W >= 1`` (``N = 0``
+        is allowed, as in torch).
     kernel_size : int or (int, int)
     dilation : int or (int, int)
     padding : int, (int, int), 'valid' or 'same'
@@ -185,14 +205,15 @@ def im2col(
     Returns
     -------
     ndarray, shape ``(N, C * kh * kw, L)`` or ``(C * kh * kw, L)``
-        ``L = H_out * W_out``, the number of windows.  Same dtype as the input
-        (integers become float64).
+        ``L = H_out * W_out``, the number of windows.  Same dtype as the
+        input; always a new, writeable array.
 
     Raises
     ------
     TypeError, ValueError
-        Wrong input rank, bad ``kernel_size``, stride, padding or dilation, or
-        a kernel larger than the padded input.
+        A non-float input, wrong input rank, no channels, a spatial size of 0,
+        bad ``kernel_size``, stride, padding or dilation, or a kernel larger
+        than the padded input.
 
     Examples
     --------
@@ -206,11 +227,14 @@ def im2col(
     windows = im2col_windows(problem)  # (N, C, H_out, W_out, kh, kw)
     batch, channels, rows, cols, kh, kw = windows.shape
     columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(batch, channels * kh * kw, rows * cols)
+    # the reshape is a read-only view of the windows when it needs no copy
+    # (1 x 1 kernels, one window per image): copy so the result is always writeable
+    columns = np.array(columns, dtype=problem.dtype, copy=None if columns.flags.writeable else True)
     return columns[0] if problem.unbatched else columns
 
 
 def col2im(
-    cols: np.ndarray,
+    cols: npt.ArrayLike,
     output_size: IntOrTuple,
     kernel_size: IntOrTuple,
     dilation: IntOrTuple = 1,
@@ -227,7 +251,8 @@ def col2im(
 
     Parameters
     ----------
-    cols : ndarray, shape ``(N, C * kh * kw, L)`` or ``(C * kh * kw, L)``
+    cols : array_like, shape ``(N, C * kh * kw, L)`` or ``(C * kh * kw, L)``
+        float16, float32 or float64, with ``C >= 1`` (``N = 0`` is allowed).
     output_size : int or (int, int)
         ``(H, W)``: the spatial size of the image to rebuild.
     kernel_size, dilation, padding, stride
@@ -236,6 +261,7 @@ def col2im(
     Returns
     -------
     ndarray, shape ``(N, C, H, W)`` or ``(C, H, W)``
+        Same dtype as ``cols`` (float16 is summed in float32).
 
     Raises
     ------
@@ -252,7 +278,8 @@ def col2im(
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    columns = as_float_array(cols, "cols")
+    columns = floating_array(cols, "cols")
+    dtype = columns.dtype
     if columns.ndim not in (2, 3):
         raise ValueError(
             f"cols must have 3 dimensions (N, C*kh*kw, L) or 2 (C*kh*kw, L), got shape {columns.shape}"
@@ -266,6 +293,10 @@ def col2im(
     dilations = positive_tuple(dilation, 2, "dilation")
     pads = padding_pairs(padding, kernel, strides, dilations)
     taps = kernel[0] * kernel[1]
+    if columns.shape[1] == 0:
+        raise ValueError(
+            f"cols must have C * kh * kw >= 1 rows (torch's fold refuses 0), got shape {columns.shape}"
+        )
     if columns.shape[1] % taps:
         raise ValueError(
             f"cols.shape[-2] must be a multiple of kh * kw = {kernel[0]} * {kernel[1]} = {taps}, "
@@ -281,7 +312,8 @@ def col2im(
     batch, channels = columns.shape[0], columns.shape[1] // taps
     blocks = columns.reshape(batch, channels, kernel[0], kernel[1], out[0], out[1])
     padded = np.zeros(
-        (batch, channels, size[0] + sum(pads[0]), size[1] + sum(pads[1])), dtype=columns.dtype
+        (batch, channels, size[0] + sum(pads[0]), size[1] + sum(pads[1])),
+        dtype=computation_dtype(dtype),
     )
     for a in range(kernel[0]):  # one strided slice per kernel tap: no overlaps within a tap
         for b in range(kernel[1]):
@@ -290,6 +322,7 @@ def col2im(
             cols_ = slice(left, left + strides[1] * (out[1] - 1) + 1, strides[1])
             padded[:, :, rows, cols_] += blocks[:, :, a, b]
     image = padded[:, :, pads[0][0]: pads[0][0] + size[0], pads[1][0]: pads[1][0] + size[1]]
+    image = image.astype(dtype, copy=False)
     return image[0] if unbatched else image
 
 

@@ -25,11 +25,29 @@ class Case:
 
 
 @st.composite
-def conv_cases(draw, ndim: int, max_size: int = 9, max_channels: int = 3, max_batch: int = 2):
-    """A random valid ``ndim``-d convolution in float64."""
-    groups = draw(st.integers(1, 3))
-    c_in = groups * draw(st.integers(1, max_channels))
-    c_out = groups * draw(st.integers(1, max_channels))
+def conv_cases(
+    draw,
+    ndim: int,
+    max_size: int = 9,
+    max_channels: int = 3,
+    max_batch: int = 2,
+    depthwise: bool = False,
+    dtype: type = np.float64,
+):
+    """A random valid ``ndim``-d convolution in ``dtype``.
+
+    ``depthwise=True`` draws ``groups = C_in`` in ``2 .. 2 * max_channels``
+    and ``C_out = m * C_in`` with a channel multiplier ``m`` in
+    ``1 .. max_channels`` (weight ``(m * C_in, 1, *kernel)``).
+    """
+    if depthwise:
+        groups = draw(st.integers(2, 2 * max_channels))
+        c_in = groups
+        c_out = groups * draw(st.integers(1, max_channels))
+    else:
+        groups = draw(st.integers(1, 3))
+        c_in = groups * draw(st.integers(1, max_channels))
+        c_out = groups * draw(st.integers(1, max_channels))
     kernel = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
     stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
@@ -54,9 +72,9 @@ def conv_cases(draw, ndim: int, max_size: int = 9, max_channels: int = 3, max_ba
     batch = (draw(st.integers(1, max_batch)),) if batched else ()
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal(batch + (c_in, *spatial))
-    w = rng.standard_normal((c_out, c_in // groups, *kernel))
-    b = rng.standard_normal(c_out) if draw(st.booleans()) else None
+    x = rng.standard_normal(batch + (c_in, *spatial)).astype(dtype)
+    w = rng.standard_normal((c_out, c_in // groups, *kernel)).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     # exercise the int shorthand too
     if draw(st.booleans()) and len(set(stride)) == 1:

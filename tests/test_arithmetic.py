@@ -36,8 +36,8 @@ def test_conv_output_size_matches_torch(i, k, s, p, d):
 @pytest.mark.parametrize("i,k,d", list(itertools.product(range(1, 9), range(1, 6), range(1, 4))))
 def test_same_and_valid_modes_match_torch(i, k, d):
     if d * (k - 1) + 1 <= i:
-        assert convkit.conv_output_size(i, k, p="valid", d=d) == torch_out_len(i, k, 1, "valid", d)
-    assert convkit.conv_output_size(i, k, p="same", d=d) == torch_out_len(i, k, 1, "same", d) == i
+        assert convkit.conv_output_size(i, k, padding="valid", dilation=d) == torch_out_len(i, k, 1, "valid", d)
+    assert convkit.conv_output_size(i, k, padding="same", dilation=d) == torch_out_len(i, k, 1, "same", d) == i
 
 
 def test_same_padding_puts_the_extra_zero_at_the_end():
@@ -53,15 +53,15 @@ def test_same_padding_puts_the_extra_zero_at_the_end():
 
 
 def test_tuple_arguments_return_tuples():
-    assert convkit.conv_output_size((7, 8), (3, 2), s=(2, 1), p=(1, 0), d=(1, 2)) == (4, 6)
+    assert convkit.conv_output_size((7, 8), (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)) == (4, 6)
     assert convkit.conv_output_size((7, 8), 3) == (5, 6)
-    assert convkit.same_padding((3, 4), d=(2, 1)) == ((2, 2), (1, 2))
+    assert convkit.same_padding((3, 4), dilation=(2, 1)) == ((2, 2), (1, 2))
 
 
 def test_full_padding_grows_the_output():
     # full padding p = k - 1: every partial overlap counts, o = i + k - 1
     for i, k in itertools.product(range(1, 8), range(1, 6)):
-        assert convkit.conv_output_size(i, k, p=k - 1) == i + k - 1 == torch_out_len(i, k, 1, k - 1, 1)
+        assert convkit.conv_output_size(i, k, padding=k - 1) == i + k - 1 == torch_out_len(i, k, 1, k - 1, 1)
 
 
 TRANSPOSED_GRID = [
@@ -76,31 +76,34 @@ def test_conv_transpose_output_size_matches_torch(i, k, s, p, d, op):
     x = torch.zeros(1, 1, i, dtype=torch.float64)
     w = torch.zeros(1, 1, k, dtype=torch.float64)
     expected = F.conv_transpose1d(x, w, stride=s, padding=p, output_padding=op, dilation=d).shape[-1]
-    assert convkit.conv_transpose_output_size(i, k, s, p, d, op) == expected
+    assert convkit.conv_transpose_output_size(i, k, s, p, output_padding=op, dilation=d) == expected
 
 
 def test_conv_transpose_output_size_tuples():
     x = torch.zeros(1, 1, 3, 4)
     w = torch.zeros(1, 1, 3, 2)
     expected = F.conv_transpose2d(x, w, stride=(2, 3), padding=(1, 0), output_padding=(1, 2)).shape[-2:]
-    assert convkit.conv_transpose_output_size((3, 4), (3, 2), (2, 3), (1, 0), 1, (1, 2)) == tuple(expected)
+    assert convkit.conv_transpose_output_size((3, 4), (3, 2), (2, 3), (1, 0), output_padding=(1, 2), dilation=1) == tuple(expected)
 
 
 @pytest.mark.parametrize(
     "call,error,match",
     [
         (lambda: convkit.conv_output_size(3, 5), ValueError, r"larger than the padded input"),
-        (lambda: convkit.conv_output_size(5, 3, d=3), ValueError, r"effective size 7"),
-        (lambda: convkit.conv_output_size(0, 1), ValueError, r"input size must be positive"),
+        (lambda: convkit.conv_output_size(5, 3, dilation=3), ValueError, r"effective size 7"),
+        (lambda: convkit.conv_output_size(0, 1), ValueError, r"input_size must be positive"),
         (lambda: convkit.conv_output_size(5, 0), ValueError, r"kernel_size must be positive"),
-        (lambda: convkit.conv_output_size(5, 3, s=0), ValueError, r"stride must be positive"),
-        (lambda: convkit.conv_output_size(5, 3, p=-1), ValueError, r"padding must be non-negative"),
-        (lambda: convkit.conv_output_size(5, 3, s=2, p="same"), ValueError, r"requires stride 1"),
-        (lambda: convkit.conv_output_size(5, 3, p="half"), ValueError, r"'valid' or 'same'"),
-        (lambda: convkit.conv_output_size((5, 5), (3, 3, 3)), ValueError, r"same length"),
-        (lambda: convkit.conv_output_size(5.0, 3), TypeError, r"input size must be an int"),
-        (lambda: convkit.conv_transpose_output_size(3, 3, s=2, output_padding=2), ValueError, r"output_padding must be smaller"),
-        (lambda: convkit.conv_transpose_output_size(1, 1, p=1), ValueError, r"padding 1 is too large"),
+        (lambda: convkit.conv_output_size(5, 3, stride=0), ValueError, r"stride must be positive"),
+        (lambda: convkit.conv_output_size(5, 3, padding=-1), ValueError, r"padding must be non-negative"),
+        (lambda: convkit.conv_output_size(5, 3, stride=2, padding="same"), ValueError, r"requires stride 1"),
+        (lambda: convkit.conv_output_size(5, 3, padding="half"), ValueError, r"'valid' or 'same'"),
+        (lambda: convkit.conv_output_size((5, 5), (3, 3, 3)), ValueError, r"same length, but input_size has 2, kernel_size has 3"),
+        (lambda: convkit.conv_output_size(5.0, 3), TypeError, r"input_size must be an int"),
+        (lambda: convkit.conv_transpose_output_size(3, 3, stride=2, output_padding=2), ValueError, r"output_padding must be smaller"),
+        (lambda: convkit.conv_transpose_output_size(1, 1, padding=1), ValueError, r"padding 1 is too large"),
+        (lambda: convkit.conv_transpose_output_size(3, 3, 2, 1, 1), TypeError, r"positional argument"),
+        (lambda: convkit.effective_kernel_size((), 1), ValueError, r"kernel_size must not be empty"),
+        (lambda: convkit.same_padding(3, dilation=True), TypeError, r"dilation must be an int"),
         (lambda: convkit.receptive_field(3), TypeError, r"kernel_sizes must be a sequence"),
         (lambda: convkit.receptive_field([3, 3], strides=[1]), ValueError, r"strides must have 2"),
         (lambda: convkit.conv_parameters(4, 6, 3, groups=4), ValueError, r"groups \(4\) must divide"),

@@ -108,12 +108,17 @@ def test_nonzeros_without_padding():
 
 
 def test_dtypes():
-    w32 = np.ones((1, 1, 2, 2), dtype=np.float32)
-    assert conv_matrix((1, 3, 3), w32).dtype == np.float32
-    assert conv_matrix((1, 3, 3), np.ones((1, 1, 2, 2), dtype=int)).dtype == np.float64
-    assert im2col(np.ones((1, 3, 3), dtype=np.float32), 2).dtype == np.float32
-    assert im2col(np.ones((1, 3, 3), dtype=int), 2).dtype == np.float64
-    assert col2im(np.ones((4, 4), dtype=np.float32), 3, 2).dtype == np.float32
+    # the dtype rule of convkit.conv: floats keep their dtype, integers are refused
+    for dtype in (np.float16, np.float32, np.float64):
+        assert conv_matrix((1, 3, 3), np.ones((1, 1, 2, 2), dtype=dtype)).dtype == dtype
+        assert im2col(np.ones((1, 3, 3), dtype=dtype), 2).dtype == dtype
+        assert col2im(np.ones((4, 4), dtype=dtype), 3, 2).dtype == dtype
+    with pytest.raises(TypeError, match=r"weight must be a float16, float32 or float64 array, got dtype int64"):
+        conv_matrix((1, 3, 3), np.ones((1, 1, 2, 2), dtype=np.int64))
+    with pytest.raises(TypeError, match=r"input must be a float16, float32 or float64 array, got dtype int64"):
+        im2col(np.ones((1, 3, 3), dtype=np.int64), 2)
+    with pytest.raises(TypeError, match=r"cols must be a float16, float32 or float64 array, got dtype bool"):
+        col2im(np.ones((4, 4), dtype=bool), 3, 2)
 
 
 # -- im2col / col2im ---------------------------------------------------------------------------
@@ -221,7 +226,7 @@ W2 = np.zeros((2, 1, 3, 3))
         (((1, 5, 5), W2), dict(padding="same", stride=2), ValueError, r"padding='same' requires stride 1"),
         (((1, 2, 5), W2), {}, ValueError, r"kernel is larger than the padded input"),
         (((1, 5, 5), W2), dict(groups=2), ValueError, r"groups \(2\) must divide the input channels"),
-        (((1, 5, 5), W2.astype(complex)), {}, TypeError, r"weight must be a real floating-point array"),
+        (((1, 5, 5), W2.astype(complex)), {}, TypeError, r"weight must be a float16, float32 or float64 array"),
     ],
 )
 def test_conv_matrix_errors(args, kwargs, error, match):
@@ -244,7 +249,7 @@ X = np.zeros((1, 2, 5, 5))
         ((X, 3), dict(stride=0), ValueError, r"stride must be positive"),
         ((X, 3), dict(dilation=(1, 0)), ValueError, r"dilation must be positive"),
         ((X, 3), dict(padding=-2), ValueError, r"padding must be non-negative"),
-        ((X.astype(complex), 3), {}, TypeError, r"input must be a real floating-point array"),
+        ((X.astype(complex), 3), {}, TypeError, r"input must be a float16, float32 or float64 array"),
     ],
 )
 def test_im2col_errors(args, kwargs, error, match):
@@ -269,7 +274,7 @@ COLS = np.zeros((1, 2 * 9, 9))
         ((COLS, 2, 3), {}, ValueError, r"kernel .* is larger than the padded input"),
         ((COLS, 5, 3), dict(padding=-1), ValueError, r"padding must be non-negative"),
         ((COLS, 5, 3), dict(dilation=0), ValueError, r"dilation must be positive"),
-        ((COLS.astype(complex), 5, 3), {}, TypeError, r"cols must be a real floating-point array"),
+        ((COLS.astype(complex), 5, 3), {}, TypeError, r"cols must be a float16, float32 or float64 array"),
     ],
 )
 def test_col2im_errors(args, kwargs, error, match):

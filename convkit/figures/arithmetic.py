@@ -19,7 +19,8 @@ import numpy as np
 from ..conv import conv2d
 from ..interactive import Control, Explorer
 from ..svg import SVG, squares_path
-from .common import ERROR, GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, PADDING, UNREAD, array_svg, fmt, signed
+from .common import (ERROR, GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, PADDING, PADDING_LINE, UNREAD, array_svg,
+                     fmt, signed)
 
 
 
@@ -33,14 +34,25 @@ def _hatch_path(cells: Sequence[tuple[float, float]], cell: float) -> str:
     )
 
 
-def _padding_name(k: int, s: int, p: int, d: int) -> str:
+def _padding_name(i: int, k: int, s: int, p: int, d: int) -> str:
+    """What the padding ``p`` is called, and what it does at this stride.
+
+    The names describe stride 1: half padding keeps the size and full
+    padding visits every partial overlap.  With a stride the same paddings
+    do less, and the text says so.
+    """
     span = d * (k - 1) + 1
     if p == 0:
         return "no padding ('valid')"
-    if s == 1 and 2 * p == span - 1:
-        return "half padding ('same': output size = input size)"
+    if 2 * p == span - 1:
+        if s == 1:
+            return "half padding p = (k̂−1)/2 ('same': output size = input size)"
+        return f"half padding p = (k̂−1)/2: at stride {s} the output is ⌈i/s⌉ = {-(-i // s)}, not i = {i}"
     if p == span - 1:
-        return "full padding (every partial overlap counts)"
+        if s == 1:
+            return "full padding p = k̂−1 (every partial overlap counts)"
+        return (f"full padding p = k̂−1: at stride 1 every partial overlap would count, "
+                f"but stride {s} keeps only one window in {s}")
     return f"zero padding p = {p}"
 
 
@@ -74,7 +86,7 @@ def arithmetic_view(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, cell: in
 
     x0, y0 = margin, top
     svg.text(x0, 16, f"padded input: {i} + 2·{p} = {size}", size=12, fill="#333")
-    svg.grid(x0, y0, size, size, cell, fill=PADDING, stroke="#b9c0c8", stroke_dasharray="2 2")
+    svg.grid(x0, y0, size, size, cell, fill=PADDING, stroke=PADDING_LINE, stroke_dasharray="2 2")
     svg.grid(x0 + p * cell, y0 + p * cell, i, i, cell, fill=INPUT, stroke=GRID)
 
     if not fits:
@@ -113,7 +125,7 @@ def arithmetic_view(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, cell: in
 
     numerator = i + 2 * p - d * (k - 1) - 1
     unread = unread if fits else []
-    lines = [f"<b>{escape(_padding_name(k, s, p, d))}</b>"]
+    lines = [f"<b>{escape(_padding_name(i, k, s, p, d))}</b>"]
     if fits:
         remainder = numerator % s
         lines.append(
@@ -175,7 +187,9 @@ def sliding_view(
 
     Shows the zero-padded input with the kernel at output position ``step``
     (row-major), the kernel, and the output filled in up to that position,
-    with the multiply-adds written out.
+    with the multiply-adds written out.  Padding cells are grey with dashed
+    lines (and a kernel tap on them is only outlined), so they never look
+    like input cells.
 
     Parameters
     ----------
@@ -199,8 +213,9 @@ def sliding_view(
     shown = np.full(y.shape, np.nan)
     shown.flat[: step + 1] = y.flat[: step + 1]
 
+    title = f"input, zero padding p = {padding} (grey)" if padding else "input (no padding)"
     panels = (
-        array_svg(xp, highlight=taps, title=f"input (padding {padding})"),
+        array_svg(xp, highlight=taps, title=title, padding=padding),
         array_svg(w, fill=KERNEL_CELL, title="kernel"),
         array_svg(shown, fill=OUTPUT, highlight=[(r, c)], title="output"),
     )

@@ -27,6 +27,8 @@ from ..svg import SVG
 # colours (colour-blind friendly, readable in print; tests/test_colours.py checks them)
 INPUT = "#cfe3f7"
 PADDING = "#f1f1f1"
+PADDING_LINE = "#b9c0c8"  # dashed lines around padding cells
+PADDING_TEXT = "#6b7480"  # the zeros written in padding cells
 OUTPUT = "#b5e3ca"
 KERNEL = "#f59e0b"
 KERNEL_CELL = "#fde7c0"
@@ -77,6 +79,7 @@ def array_svg(
     highlight: Sequence[tuple[int, int]] = (),
     highlight_fill: str = KERNEL,
     title: str | None = None,
+    padding: int = 0,
 ) -> SVG:
     """A 2-d array drawn as a grid of numbers, some cells highlighted.
 
@@ -87,24 +90,45 @@ def array_svg(
         Cells to fill with ``highlight_fill``.  NaN values are left blank.
     title : str, optional
         Caption above the grid.
+    padding : int
+        Width of a border of zero-padding cells: drawn grey with dashed
+        lines and grey numbers, so that they never look like data; a
+        highlighted padding cell gets a dashed outline and a pale fill.
     """
     values = np.asarray(values)
     if values.ndim != 2:
         raise ValueError(f"values must be 2-d, got shape {values.shape}")
     rows, cols = values.shape
+    if not 0 <= 2 * padding < min(rows, cols) + 1:
+        raise ValueError(f"padding must be in [0, {min(rows, cols) // 2}] for shape {values.shape}, got {padding}")
     top = 20 if title else 2
-    svg = SVG(cols * cell + 4, rows * cell + top + 2, label=f"{title or 'array'}: {rows} x {cols} grid of numbers")
+    width = max(cols * cell + 4, 7 * len(title) + 4 if title else 0)  # room for the title
+    svg = SVG(width, rows * cell + top + 2, label=f"{title or 'array'}: {rows} x {cols} grid of numbers")
     if title:
         svg.text(2, 14, title, size=12, fill="#333")
-    svg.grid(2, top, rows, cols, cell, fill=fill, stroke=GRID)
+
+    def is_padding(r: int, c: int) -> bool:
+        return not (padding <= r < rows - padding and padding <= c < cols - padding)
+
+    if padding:
+        svg.grid(2, top, rows, cols, cell, fill=PADDING, stroke=PADDING_LINE, stroke_dasharray="3 2")
+        svg.grid(2 + padding * cell, top + padding * cell, rows - 2 * padding, cols - 2 * padding, cell,
+                 fill=fill, stroke=GRID)
+    else:
+        svg.grid(2, top, rows, cols, cell, fill=fill, stroke=GRID)
     for r, c in highlight:
-        svg.rect(2 + c * cell + 1, top + r * cell + 1, cell - 2, cell - 2, fill=highlight_fill, fill_opacity=0.8)
+        x, y = 2 + c * cell + 1, top + r * cell + 1
+        if is_padding(r, c):
+            svg.rect(x + 1, y + 1, cell - 4, cell - 4, fill=highlight_fill, fill_opacity=0.3,
+                     stroke=highlight_fill, stroke_width=1.5, stroke_dasharray="3 2")
+        else:
+            svg.rect(x, y, cell - 2, cell - 2, fill=highlight_fill, fill_opacity=0.8)
     for r in range(rows):
         for c in range(cols):
             if np.isnan(values[r, c]):  # NaN: leave the cell empty
                 continue
             svg.text(2 + (c + 0.5) * cell, top + (r + 0.5) * cell + 4, fmt(values[r, c]), size=11,
-                     text_anchor="middle", fill="#111")
+                     text_anchor="middle", fill=PADDING_TEXT if is_padding(r, c) else "#111")
     return svg
 
 

@@ -6,6 +6,10 @@
   sum and both outputs filled in up to ``n``.
 * :func:`flip_explorer` -- the same picture with a shift slider, a play
   button and a kernel menu.
+* :func:`stamps`, :func:`superposition_view` / :func:`superposition_explorer`
+  -- the scatter view of a convolution: every input sample stamps a scaled
+  copy of the kernel, and the stamps add up to ``x * w`` (with a stride
+  between the stamps, to a transposed convolution).
 
 The numbers come from :func:`~convkit.correlation.convolve1d` and
 :func:`~convkit.correlation.correlate1d` in ``'full'`` mode; output ``n`` is drawn
@@ -282,4 +286,155 @@ def flip_explorer(
     )
 
 
-__all__ = ["KERNELS", "SIGNAL", "flip_explorer", "flip_view"]
+# -- superposition: every sample stamps a scaled copy of the kernel ------------------------------
+#: the signal and kernel of the superposition figure (an asymmetric kernel shows the flip)
+STAMP_SIGNAL = (1, 3, 0, 2, -1, 1)
+STAMP_KERNEL = (1, 2, 3)
+STAMP_COLOUR = "#7c3aed"  # the current stamp
+STAMP_LEFT = 58  # room for the row labels x[m]·w
+DONE_COLOUR = "#64748b"  # stamps already added
+
+
+def stamps(signal: Sequence[float], kernel: Sequence[float], stride: int = 1) -> np.ndarray:
+    """The scaled, shifted copies of the kernel that the samples of a signal stamp.
+
+    Parameters
+    ----------
+    signal : sequence of float, shape (L,)
+    kernel : sequence of float, shape (k,)
+    stride : int
+        Distance between two stamps (1: a convolution; more: a transposed
+        convolution with that stride).
+
+    Returns
+    -------
+    ndarray, shape (L, (L - 1) * stride + k)
+        Row ``m`` holds ``signal[m] * kernel`` at positions
+        ``m * stride .. m * stride + k - 1`` and zeros elsewhere.  The sum of
+        the rows is ``np.convolve(signal, kernel)`` for ``stride=1`` and
+        ``torch.nn.functional.conv_transpose1d`` of the two for any stride.
+    """
+    x = np.asarray(signal, dtype=float)
+    w = np.asarray(kernel, dtype=float)
+    if x.ndim != 1 or w.ndim != 1 or x.size == 0 or w.size == 0:
+        raise ValueError(f"signal and kernel must be non-empty 1-d sequences, got shapes {x.shape} and {w.shape}")
+    if not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive int, got {stride!r}")
+    rows = np.zeros((x.size, (x.size - 1) * stride + w.size))
+    for m, value in enumerate(x):
+        rows[m, m * stride: m * stride + w.size] = value * w
+    return rows
+
+
+def superposition_view(signal: Sequence[float], kernel: Sequence[float], m: int, stride: int = 1) -> str:
+    """Stamps ``0 .. m`` of :func:`stamps` and their running sum.
+
+    Parameters
+    ----------
+    signal, kernel : sequence of float
+        A short signal (about 6 samples fit) and kernel.
+    m : int
+        The current sample, ``0 <= m < len(signal)``.
+    stride : int
+        Distance between two stamps.
+
+    Returns
+    -------
+    str
+        An SVG (the signal with sample ``m`` marked, one row per stamp, the
+        running sum under the finished result in grey) and a line of HTML.
+    """
+    rows = stamps(signal, kernel, stride)
+    x, w = np.asarray(signal, dtype=float), np.asarray(kernel, dtype=float)
+    if not isinstance(m, (int, np.integer)) or not 0 <= m < x.size:
+        raise ValueError(f"m must be an int in [0, {x.size - 1}], got {m!r}")
+    total = rows.sum(axis=0)
+    if stride == 1:
+        assert np.allclose(total, convolve1d(x, w))  # the stamps add up to the true convolution
+    partial = rows[: m + 1].sum(axis=0)
+    width = rows.shape[1]
+    row_h, top = 40, 84
+    height = top + x.size * row_h + 120
+    gx = STAMP_LEFT
+    svg = SVG(max(gx + width * CELL + 10, 420), height,
+              label=f"superposition: sample {m} of a {x.size}-sample signal stamps the kernel, stride {stride}")
+
+    at = "m" if stride == 1 else f"{stride}m"
+    svg.text(2, 16, f"every sample m stamps x[m]\u00b7w at n = {at} \u2026 {at} + {w.size - 1}", size=13,
+             fill=TEXT, font_weight="bold")
+    # the input: sample j sits at column j * stride, where its stamp starts
+    svg.text(2, 58, "x[m]", size=12, fill=SIGNAL_STEM)
+    lo, hi = min(x.min(), 0.0), max(x.max(), 1e-12)
+    columns = [j * stride for j in range(x.size)]
+    zero = _stems(svg, gx, x, columns, 38, 30, lo, hi, SIGNAL_STEM)
+    svg.line(gx, zero, gx + width * CELL, zero, stroke=GRID, stroke_width=0.8)
+    svg.circle(gx + (columns[m] + 0.5) * CELL, zero - 30 * x[m] / (hi - lo), 7, fill="none", stroke=STAMP_COLOUR,
+               stroke_width=2)
+
+    # one row per stamp; those not yet added are left empty
+    vmax = max(float(np.abs(rows).max()), 1e-12)
+    for j in range(x.size):
+        y0 = top + j * row_h
+        colour = STAMP_COLOUR if j == m else DONE_COLOUR
+        svg.text(2, y0 + row_h / 2 + 4, f"x[{j}]\u00b7w", size=11, fill=colour if j <= m else GHOST)
+        if j > m:
+            continue
+        cols = range(j * stride, j * stride + w.size)
+        base = _stems(svg, gx, rows[j, j * stride: j * stride + w.size], cols, y0 + 4, row_h - 16,
+                      -vmax, vmax, colour)
+        svg.line(gx + j * stride * CELL, base, gx + (j * stride + w.size) * CELL, base, stroke=GRID,
+                 stroke_width=0.6)
+        if j == m:
+            svg.rect(gx + j * stride * CELL + 1, y0, w.size * CELL - 2, row_h - 4, fill="none", stroke=STAMP_COLOUR,
+                     stroke_width=1.5, rx=3)
+
+    # the running sum over the final result
+    y_sum = top + x.size * row_h + 18
+    svg.text(2, y_sum + 44, "sum", size=12, fill=OUTPUT_STEM)
+    slo, shi = min(total.min(), partial.min(), 0.0), max(total.max(), partial.max(), 1e-12)
+    _stems(svg, gx, total, range(width), y_sum, 60, slo, shi, GHOST, labels=False)
+    base = _stems(svg, gx, partial, range(width), y_sum, 60, slo, shi, OUTPUT_STEM)
+    svg.line(gx, base, gx + width * CELL, base, stroke=GRID, stroke_width=0.8)
+    for n in range(width):
+        svg.text(gx + (n + 0.5) * CELL, y_sum + 88, str(n), size=9, text_anchor="middle", fill="#777")
+    svg.text(gx + width * CELL / 2, y_sum + 100, "output index n", size=10, text_anchor="middle", fill="#777")
+
+    done = "All stamps added: " if m == x.size - 1 else f"Stamps 0 \u2026 {m} added (grey: the finished sum); "
+    result = ("x * w = np.convolve(x, w), the true convolution" if stride == 1 else
+              f"F.conv_transpose1d(x, w, stride={stride}), a transposed convolution")
+    if stride == 1:
+        taps = ", ".join(f"w[{t}]" for t in range(w.size - 1, -1, -1))
+        flip = (f"Output n receives w[n \u2212 m] from stamp m, so reading one column from the top down the "
+                f"taps come backwards ({taps}): that is the flip.")
+    else:
+        flip = (f"Output n receives w[n \u2212 {stride}m] from stamp m: a column collects only every "
+                f"{stride}nd tap, backwards." if stride == 2 else
+                f"Output n receives w[n \u2212 {stride}m] from stamp m: a column collects only every "
+                f"{stride}th tap, backwards.")
+    text = f"{done}the stamps add up to {result}. {flip}"
+    return f"{svg}<div style='font-size:13px;max-width:640px'>{escape(text)}</div>"
+
+
+def superposition_explorer(
+    signal: Sequence[float] = STAMP_SIGNAL,
+    kernel: Sequence[float] = STAMP_KERNEL,
+    strides: Sequence[int] = (1, 2),
+    interval: int = 1100,
+) -> Explorer:
+    """:func:`superposition_view` with a slider (and play button) for the sample and one for the stride."""
+    if len(signal) < 1:
+        raise ValueError("signal must not be empty")
+
+    def render(m: int, stride: int) -> str:
+        return superposition_view(signal, kernel, m, stride)
+
+    return Explorer(
+        render,
+        [Control("m", range(len(signal)), "sample m", len(signal) - 1), Control("stride", strides, "stamp spacing")],
+        play="m",
+        interval=interval,
+    )
+
+
+__all__ = ["KERNELS", "SIGNAL", "STAMP_KERNEL", "STAMP_SIGNAL", "flip_explorer", "flip_view", "stamps",
+           "superposition_explorer", "superposition_view"]

@@ -6,6 +6,11 @@
   numbers and output.
 * :func:`channel_contributions` -- the per-input-channel terms of one output
   channel, ``x_c`` correlated with ``w_c``.
+* :func:`channel_sum_example`, :func:`channel_sum_view` /
+  :func:`channel_sum_explorer` -- one output value of a multi-channel
+  convolution in real numbers: a ``C_in x k x k`` filter over one window of
+  a small ``C_in``-channel input, each channel's partial sum written out,
+  then their sum plus the bias; sliders choose the window.
 * :func:`mixing_view` / :func:`mixing_explorer` -- one output channel of a
   ``1 x 1`` convolution over the R, G, B channels of
   :func:`~convkit.images.test_image_rgb`, with sliders for the three weights:
@@ -27,7 +32,7 @@ from ..images import test_image, test_image_rgb
 from ..interactive import Control, Explorer
 from ..kernels import box_blur, emboss, gaussian, identity, laplacian, outline, sharpen, sobel_x, sobel_y
 from ..svg import SVG
-from .common import GRID, image_html, signed_rgb
+from .common import GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, array_svg, fmt, image_html, signed, signed_rgb
 
 IMAGE_SIZE = 64
 SCALE = 2
@@ -228,6 +233,8 @@ def channel_contributions(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
+    dtype = np.result_type(x, w)  # a figure helper: NumPy's promotion, not conv2d's strict rule
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (C, H, W), got shape {x.shape}")
     if w.ndim != 3:
@@ -348,9 +355,156 @@ def mixing_explorer(
     )
 
 
+# -- one output value of a multi-channel convolution, in numbers ---------------------------------
+def channel_sum_example(channels: int = 3, size: int = 5, k: int = 3, seed: int = 7
+                        ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Small integer data for :func:`channel_sum_view`.
+
+    Returns
+    -------
+    x : ndarray, shape (channels, size, size)
+        Input values in ``0 .. 3``.
+    w : ndarray, shape (channels, k, k)
+        The filter of one output channel, values in ``-1 .. 2``.
+    b : float
+        Its bias, ``1.0``.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, size=(channels, size, size)).astype(float)
+    w = rng.integers(-1, 3, size=(channels, k, k)).astype(float)
+    return x, w, 1.0
+
+
+def channel_sum_view(x: np.ndarray, w: np.ndarray, b: float, i: int, j: int, cell: int = 22) -> str:
+    """Output ``(i, j)`` of one output channel: every input channel's partial sum, then the total.
+
+    Parameters
+    ----------
+    x : ndarray, shape (C_in, H, W)
+        A small input (its values are printed).
+    w : ndarray, shape (C_in, k_h, k_w)
+        The filter of one output channel: one kernel slice per input channel.
+    b : float
+        The bias of that output channel.
+    i, j : int
+        The window: rows ``i .. i + k_h - 1`` and columns ``j .. j + k_w - 1``
+        (stride 1, no padding), ``0 <= i < H - k_h + 1`` and so on.
+    cell : int
+        Side of one grid cell in pixels.
+
+    Returns
+    -------
+    str
+        An SVG with one row per input channel (the channel with the window
+        framed, its kernel slice, the partial sum) and the output map with
+        ``(i, j)`` marked, then the products and sums written out.  The
+        partial sums are :func:`channel_contributions` and the output is
+        :func:`~convkit.conv.conv2d`, both computed by ``convkit``.
+    """
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    if x.ndim != 3 or w.ndim != 3 or x.shape[0] != w.shape[0]:
+        raise ValueError(f"x must be (C_in, H, W) and w (C_in, kH, kW) with the same C_in, got {x.shape} and {w.shape}")
+    dtype = np.result_type(x, w)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    partials = channel_contributions(x, w)  # (C_in, H_out, W_out)
+    y = conv2d(x[None], w[None], np.array([b], dtype=dtype))[0, 0]
+    channels, height, width = x.shape
+    kh, kw = w.shape[1:]
+    out_h, out_w = y.shape
+    for name, value, size in (("i", i, out_h), ("j", j, out_w)):
+        if not isinstance(value, (int, np.integer)) or not 0 <= value < size:
+            raise ValueError(f"{name} must be an int in [0, {size}), got {value!r}")
+
+    margin, gap, row_gap, top = 8, 44, 16, 30
+    row_h = height * cell + 20 + row_gap
+    x_kernel = margin + 78 + width * cell + gap
+    x_sum = x_kernel + kw * cell + gap
+    x_sigma = x_sum + 110 + 56  # centre of the summing node
+    x_out = x_sigma + 70
+    total_w = x_out + max(out_w * cell, 70) + margin
+    total_h = top + channels * row_h + 10
+    svg = SVG(total_w, total_h, label=f"a {channels}x{kh}x{kw} filter over window ({i}, {j}) of a "
+                                      f"{channels}-channel input: partial sums, their sum plus bias")
+    svg.text(margin, 16, f"window ({i}, {j}): rows {i}…{i + kh - 1}, columns {j}…{j + kw - 1} of every channel",
+             size=13, fill="#333", font_weight="bold")
+    for c in range(channels):
+        y0 = top + c * row_h
+        svg.text(margin, y0 + 14 + height * cell / 2, f"channel {c}", size=12, fill="#333")
+        gx = margin + 78
+        svg.text(gx, y0 + 12, f"x[{c}]", size=11, fill="#555")
+        drawn = array_svg(x[c], cell=cell, fill=INPUT,
+                          highlight=[(i + a, j + bb) for a in range(kh) for bb in range(kw)],
+                          highlight_fill=KERNEL_CELL)
+        svg.items.append(f"<g transform='translate({gx - 2},{y0 + 14})'>{''.join(drawn.items)}</g>")
+        svg.rect(gx + j * cell, y0 + 16 + i * cell, kw * cell, kh * cell, fill="none", stroke=KERNEL, stroke_width=2.5)
+        svg.text(gx + width * cell + gap / 2, y0 + 20 + height * cell / 2, "⋆", size=18, fill="#333",
+                 text_anchor="middle")
+        svg.text(x_kernel, y0 + 12, f"w[{c}]", size=11, fill="#555")
+        kernel_drawn = array_svg(w[c], cell=cell, fill=KERNEL_CELL)
+        top_k = y0 + 14 + (height - kh) * cell / 2
+        svg.items.append(f"<g transform='translate({x_kernel - 2},{top_k})'>{''.join(kernel_drawn.items)}</g>")
+        svg.text(x_kernel + kw * cell + gap / 2, y0 + 20 + height * cell / 2, "→", size=16, fill="#333",
+                 text_anchor="middle")
+        svg.rect(x_sum, y0 + 14 + height * cell / 2 - 14, 110, 28, fill="#f4f6f8", stroke=GRID, rx=4)
+        svg.text(x_sum + 55, y0 + 14 + height * cell / 2 + 5, f"partial {fmt(partials[c, i, j])}", size=12,
+                 fill="#111", text_anchor="middle")
+    # partial sums -> sum node (+ bias) -> output value (i, j)
+    mid = top + (channels * row_h - row_gap) / 2
+    for c in range(channels):
+        yc = top + c * row_h + 14 + height * cell / 2
+        svg.line(x_sum + 110, yc, x_sigma - 18, mid, stroke=GRID, stroke_width=1.2)
+    svg.circle(x_sigma, mid, 18, fill="white", stroke=GRID, stroke_width=1.5)
+    svg.text(x_sigma, mid + 6, "Σ", size=17, fill="#111", text_anchor="middle")
+    svg.text(x_sigma, mid + 38, f"+ bias {fmt(b)}", size=12, fill="#111", text_anchor="middle")
+    svg.text(x_sigma, mid + 54, f"= {fmt(y[i, j])}", size=12, fill="#111", text_anchor="middle", font_weight="bold")
+    # the output map: value (i, j) marked
+    oy = top + (channels * row_h - out_h * cell) / 2
+    target_y = oy + (i + 0.5) * cell
+    svg.path(f"M{x_sigma + 18} {mid}L{x_out + j * cell - 4} {target_y}", stroke=KERNEL, stroke_width=1.5, fill="none")
+    svg.text(x_out, oy - 8, "output y", size=11, fill="#555")
+    out_drawn = array_svg(y, cell=cell, fill=OUTPUT, highlight=[(i, j)], highlight_fill=KERNEL)
+    svg.items.append(f"<g transform='translate({x_out - 2},{oy - 2})'>{''.join(out_drawn.items)}</g>")
+
+    lines = []
+    for c in range(channels):
+        window = x[c, i:i + kh, j:j + kw]
+        products = " + ".join(f"{signed(a)}·{signed(v)}" for a, v in zip(window.ravel(), w[c].ravel()))
+        lines.append(f"channel {c}: {products} = <b>{escape(fmt(partials[c, i, j]))}</b>")
+    total = " + ".join(signed(partials[c, i, j]) for c in range(channels))
+    lines.append(f"y[{i}, {j}] = {total} + bias {signed(b)} = <b>{escape(fmt(y[i, j]))}</b>")
+    text = "".join(f"<div style='margin:2px 0'>{line}</div>" for line in lines)
+    return f"{svg}<div style='font-size:13px;line-height:1.4'>{text}</div>"
+
+
+def channel_sum_explorer(x: np.ndarray | None = None, w: np.ndarray | None = None, b: float | None = None
+                         ) -> Explorer:
+    """Sliders for the window (row ``i``, column ``j``) over :func:`channel_sum_view`.
+
+    Without arguments it uses :func:`channel_sum_example` (3 channels of
+    5 x 5, a 3 x 3 x 3 filter: 9 windows).
+    """
+    if x is None or w is None or b is None:
+        x0, w0, b0 = channel_sum_example()
+        x = x0 if x is None else x
+        w = w0 if w is None else w
+        b = b0 if b is None else b
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    out_h, out_w = x.shape[1] - w.shape[1] + 1, x.shape[2] - w.shape[2] + 1
+
+    def render(i: int, j: int) -> str:
+        return channel_sum_view(x, w, b, i, j)
+
+    return Explorer(render, [Control("i", range(out_h), "window row i"), Control("j", range(out_w), "window column j")])
+
+
 __all__ = [
     "FILTERS",
     "channel_contributions",
+    "channel_sum_example",
+    "channel_sum_explorer",
+    "channel_sum_view",
     "filter_explorer",
     "filter_view",
     "kernel_svg",

@@ -18,7 +18,7 @@ import numpy as np
 from ..interactive import Control, Explorer
 from ..matrix import conv_matrix
 from ..svg import SVG, squares_path
-from .common import GRID, INPUT, OUTPUT, PADDING, readable_text
+from .common import GRID, INPUT, OUTPUT, PADDING, PADDING_LINE, readable_text
 
 # one colour per kernel tap, cycled for kernels with more than 9 taps: Paul Tol's
 # "muted" scheme, whose colours stay apart for colour-blind readers (checked in
@@ -208,7 +208,7 @@ def matrix_view(k: int, s: int, p: int, index: int, i: int = 4, d: int = 1) -> s
     _kernel_panel(svg, x_kernel, top, k, k_cell)
 
     # padded input: padding grey, input blue with flat indices = column numbers of C
-    svg.grid(x_input, top, size, size, g, fill=PADDING, stroke="#b9c0c8", stroke_dasharray="2 2")
+    svg.grid(x_input, top, size, size, g, fill=PADDING, stroke=PADDING_LINE, stroke_dasharray="2 2")
     svg.grid(x_input + p * g, top + p * g, i, i, g, fill=INPUT, stroke=GRID)
     for tap, (a, b) in enumerate(window):
         inside = p <= a < p + i and p <= b < p + i

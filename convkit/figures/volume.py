@@ -9,6 +9,10 @@
   :func:`signal_explorer` -- a 1-d signal and its filtered version (computed
   by :func:`~convkit.conv.conv1d`) for a choice of kernel and padding
   ('valid', 'same' or causal).
+* :func:`zero_phase_response`, :func:`gaussian_taps`,
+  :func:`frequency_response_view` / :func:`frequency_response_explorer` --
+  the frequency response of a moving average (with its side lobes and
+  nulls) against that of a Gaussian of the same width.
 * signed slices (a difference, a Laplacian) are drawn with
   :func:`~convkit.figures.common.signed_image_html` (re-exported here).
 """
@@ -22,6 +26,7 @@ import numpy as np
 
 from ..conv import conv1d, conv3d
 from ..interactive import Control, Explorer
+from ..kernels import gaussian
 from ..svg import SVG, squares_path
 from ..volumes import SyntheticSignal
 from .common import GRID, INPUT, KERNEL, KERNEL_CELL, OUTPUT, fmt, signed_image_html
@@ -345,12 +350,167 @@ def signal_explorer(signal: SyntheticSignal, kernels: Mapping[str, np.ndarray] |
     )
 
 
+# -- frequency response: moving average against Gaussian ----------------------------------------
+BOX_COLOUR = "#d97706"  # orange, solid line
+GAUSS_COLOUR = "#2563eb"  # blue, dashed line (the two differ in colour *and* dash)
+
+
+def zero_phase_response(kernel: np.ndarray, frequencies: np.ndarray, rate: float) -> np.ndarray:
+    """Signed gain of a centred, symmetric 1-d kernel at the given frequencies.
+
+    With 'same' padding an odd, symmetric kernel ``w`` is centred on each
+    output sample, so a sine of frequency ``f`` comes out (away from the
+    ends) as the same sine times
+
+    .. math:: A(f) = \\sum_{u=-(k-1)/2}^{(k-1)/2} w_u \\cos(2 \\pi f u / f_s) ,
+
+    a real number: negative values mean the sine comes out inverted.  For
+    the moving average this is :math:`\\sin(\\pi f k/f_s) / (k \\sin(\\pi f/f_s))`.
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (k,)
+        Odd length, symmetric (``kernel == kernel[::-1]``).
+    frequencies : ndarray, shape (n,)
+        In Hz.
+    rate : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    w = np.asarray(kernel, dtype=float)
+    if w.ndim != 1 or w.size % 2 == 0 or not np.allclose(w, w[::-1]):
+        raise ValueError(f"kernel must be 1-d, of odd length and symmetric, got {w}")
+    u = np.arange(w.size) - (w.size - 1) / 2
+    f = np.asarray(frequencies, dtype=float)
+    return np.cos(2 * np.pi * np.multiply.outer(f, u) / rate) @ w
+
+
+def gaussian_taps(sigma: float, truncate: float = 3.0) -> np.ndarray:
+    """A 1-d Gaussian kernel of standard deviation ``sigma`` (in samples), summing to 1.
+
+    It has ``2 * ceil(truncate * sigma) + 1`` taps and is the marginal of
+    the 2-d :func:`~convkit.kernels.gaussian` (a rank-1 kernel).
+    """
+    radius = int(np.ceil(truncate * sigma))
+    return gaussian(2 * radius + 1, sigma).sum(axis=0)
+
+
+def _minus(value: float, digits: int, kind: str = "f") -> str:
+    """A number with a typographic minus sign."""
+    return f"{value:.{digits}{kind}}".replace("-", "−")
+
+
+def frequency_response_view(k: int, rate: float = 100.0, band: tuple[float, float] = (8.0, 25.0),
+                            width: int = 660) -> str:
+    """Signed gain of a ``k``-tap moving average and of a Gaussian with the same variance.
+
+    Parameters
+    ----------
+    k : int
+        Odd width of the moving average; the Gaussian has
+        ``sigma = sqrt((k**2 - 1) / 12)``, the standard deviation of the box.
+    rate : float
+        Sampling rate in Hz; the plot runs from 0 to ``rate / 2``.
+    band : (float, float)
+        A frequency band to shade (the chirp of the chapter).
+    width : int
+        Width of the drawing in pixels.
+
+    Returns
+    -------
+    str
+        An SVG (both gains against frequency, the nulls of the moving
+        average marked) and a line of HTML with the numbers.
+    """
+    if not isinstance(k, (int, np.integer)) or k < 3 or k % 2 == 0:
+        raise ValueError(f"k must be an odd int >= 3, got {k!r}")
+    box = np.full(k, 1.0 / k)
+    sigma = float(np.sqrt((k * k - 1) / 12))
+    gauss = gaussian_taps(sigma)
+    nyquist = rate / 2
+    f = np.linspace(0.0, nyquist, 301)
+    a_box, a_gauss = zero_phase_response(box, f, rate), zero_phase_response(gauss, f, rate)
+
+    left, right, top, height = 44, 170, 24, 190
+    plot_w = width - left - right
+    lo, hi = -0.3, 1.05
+    svg = SVG(width, top + height + 40,
+              label=f"gain of a {k}-tap moving average and of a Gaussian against frequency")
+
+    def px(freq: float) -> float:
+        return left + plot_w * freq / nyquist
+
+    def py(gain: float) -> float:
+        return top + height * (hi - gain) / (hi - lo)
+
+    svg.rect(px(band[0]), top, px(band[1]) - px(band[0]), height, fill=KERNEL_CELL, opacity=0.6)
+    svg.text(px(band[0]) + 3, top + height - 6, "chirp band", size=10, fill="#8a5a00")
+    for gain in (-0.25, 0.0, 0.25, 0.5, 0.75, 1.0):
+        svg.line(left, py(gain), left + plot_w, py(gain), stroke="#999" if gain == 0 else "#e3e6ea",
+                 stroke_width=1.2 if gain == 0 else 1)
+        svg.text(left - 6, py(gain) + 4, f"{gain:g}".replace("-", "−"), size=10, fill="#555", text_anchor="end")
+    for freq in range(0, int(nyquist) + 1, 10):
+        svg.text(px(freq), top + height + 14, f"{freq}", size=10, fill="#555", text_anchor="middle")
+    svg.text(left + plot_w / 2, top + height + 30, "frequency f (Hz)", size=11, fill="#333", text_anchor="middle")
+    svg.text(left, 14, "gain A(f): the factor a sine of frequency f is multiplied by", size=12, fill="#333")
+
+    def curve(gains: np.ndarray) -> str:
+        return "M" + "L".join(f"{px(x):.1f} {py(g):.1f}" for x, g in zip(f, gains))
+
+    svg.path(curve(a_box), fill="none", stroke=BOX_COLOUR, stroke_width=2)
+    svg.path(curve(a_gauss), fill="none", stroke=GAUSS_COLOUR, stroke_width=2, stroke_dasharray="6 3")
+    nulls = [m * rate / k for m in range(1, (k - 1) // 2 + 1)]
+    for null in nulls:
+        svg.circle(px(null), py(0.0), 3, fill="white", stroke=BOX_COLOUR, stroke_width=1.5)
+    side = int(np.argmin(a_box))
+    svg.circle(px(f[side]), py(a_box[side]), 3, fill=BOX_COLOUR)
+
+    lx = left + plot_w + 12
+    svg.line(lx, 40, lx + 24, 40, stroke=BOX_COLOUR, stroke_width=2)
+    svg.text(lx + 30, 44, "moving average", size=11, fill="#333")
+    svg.text(lx + 30, 57, f"(k = {k})", size=11, fill="#555")
+    svg.line(lx, 76, lx + 24, 76, stroke=GAUSS_COLOUR, stroke_width=2, stroke_dasharray="6 3")
+    svg.text(lx + 30, 80, "Gaussian", size=11, fill="#333")
+    svg.text(lx + 30, 93, f"(σ = {sigma:.2f}, {gauss.size} taps)", size=11, fill="#555")
+    svg.circle(lx + 12, 114, 3, fill="white", stroke=BOX_COLOUR, stroke_width=1.5)
+    svg.text(lx + 30, 118, "null (gain 0)", size=11, fill="#333")
+    svg.circle(lx + 12, 134, 3, fill=BOX_COLOUR)
+    svg.text(lx + 30, 138, "most negative gain", size=11, fill="#333")
+
+    shown = ", ".join(f"{null:.1f}" for null in nulls[:3]) + (" …" if len(nulls) > 3 else "")
+    smallest = float(a_gauss.min())
+    tails = " (tiny side lobes from cutting its tails at 3σ)" if smallest < 0 else ", never negative"
+    text = (
+        f"Moving average: nulls at multiples of f<sub>s</sub>/k = {rate / k:.1f} Hz ({shown} Hz); "
+        f"most negative gain {_minus(a_box[side], 2)} at {f[side]:.1f} Hz: there sines come out "
+        f"inverted. Gaussian: smallest gain {_minus(smallest, 1, 'e')}{tails}."
+    )
+    return f"{svg}<div style='font-size:13px'>{text}</div>"
+
+
+def frequency_response_explorer(widths: tuple[int, ...] = (3, 5, 7, 9, 11, 15, 21), rate: float = 100.0,
+                                initial: int = 9) -> Explorer:
+    """A slider for the width ``k`` over :func:`frequency_response_view`."""
+
+    def render(k: int) -> str:
+        return frequency_response_view(k, rate)
+
+    return Explorer(render, [Control("k", widths, "moving-average width k", initial)])
+
+
 __all__ = [
     "PADDINGS",
     "filter_signal",
+    "frequency_response_explorer",
+    "frequency_response_view",
+    "gaussian_taps",
     "signal_explorer",
     "signal_kernels",
     "signal_view",
     "volume_explorer",
     "volume_view",
+    "zero_phase_response",
 ]
