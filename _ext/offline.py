@@ -114,6 +114,8 @@ def _drop_fontawesome_js(app: Sphinx, exc) -> None:
     if exc is not None or app.builder.format != "html":
         return
     for page in outdir.rglob("*.html"):
+        if page.relative_to(outdir).parts[0] == "_static":  # theme templates copied as files
+            continue
         text = page.read_text(encoding="utf-8")
         stripped = FONTAWESOME_JS.sub("", text)
         if stripped != text:
