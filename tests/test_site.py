@@ -390,7 +390,8 @@ def visit(server: str, browser, page: str, viewport: str) -> Visit:
         if viewport == "phone":
             result.overflow = p.evaluate(OVERFLOW_JS)
         (SHOTS / viewport).mkdir(parents=True, exist_ok=True)
-        p.screenshot(path=str(SHOTS / viewport / f"{name}.png"), full_page=True)
+        # a long page (the API reference) takes a while to capture on a busy machine
+        p.screenshot(path=str(SHOTS / viewport / f"{name}.png"), full_page=True, timeout=120_000)
         if viewport == "desktop":
             result.weight = p.evaluate(WEIGHT_JS)
             result.solutions = folded_solutions(p)
