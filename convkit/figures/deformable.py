@@ -52,10 +52,10 @@ def _png_uri(rgb: np.ndarray, colours: int | None = None) -> str:
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] as light (0) to dark blue-grey (1) RGB, so that drawn points stay visible."""
+    """Values in [0, 1] as dark slate (0) to near white (1) RGB: bright squares on a dark ground."""
     v = np.clip(np.asarray(image, dtype=float), 0, 1)[..., None]
-    light, dark = np.array([0.97, 0.97, 0.97]), np.array([0.45, 0.52, 0.60])
-    return light + v * (dark - light)
+    dark, light = np.array([0.24, 0.27, 0.32]), np.array([0.97, 0.97, 0.97])
+    return dark + v * (light - dark)
 
 
 def _image(svg: SVG, uri: str, x: float, y: float, width: float, height: float) -> None:
@@ -294,7 +294,7 @@ def deformable_view(
     tap: int = 2,
     weight: np.ndarray = BLOB,
     limit: float = 0.6,
-    cell: int = 11,
+    cell: int = 13,
     image_uri: str | None = None,
 ) -> str:
     """One setting of the grid transformation: sampling points, output and one sample's weights.
