@@ -78,6 +78,11 @@ Method = Literal["fast", "loop"]
 class ConvProblem:
     """A checked convolution, ready to compute.
 
+    The zero-padded input is the property :attr:`x`, made on first use:
+    :func:`conv_fast` never needs it (it pads one image at a time into a
+    reused buffer), so a convolution does not pay for a padded copy of its
+    whole input.
+
     Attributes
     ----------
     input : ndarray, shape ``(N, C_in, *spatial)``
@@ -95,11 +100,6 @@ class ConvProblem:
         The dtype of the caller's arrays, and of the result.
     padding : tuple of (int, int)
         Zeros added ``(before, after)`` in every spatial dimension.
-
-    The zero-padded input is the property :attr:`x`, made on first use:
-    :func:`conv_fast` never needs it (it pads one image at a time into a
-    reused buffer), so a convolution does not pay for a padded copy of its
-    whole input.
     """
 
     input: np.ndarray

@@ -51,6 +51,7 @@ FAMILY_COLOURS = {
     "pointwise": "#cc79a7",
     "deformable": "#56b4e9",
 }
+"""Colour of each family of layers in the figures (Okabe-Ito)."""
 
 
 @dataclass(frozen=True)

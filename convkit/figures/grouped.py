@@ -33,6 +33,7 @@ from .common import GRID
 GROUP_COLOURS = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
 )
+"""One colour per group (Okabe-Ito, readable with colour-vision deficiencies)."""
 EDGE = "#8a96a3"
 EMPTY = "#f3f4f6"
 

@@ -26,6 +26,7 @@ from .grouped import channel_flow_svg
 
 # ShuffleNet 1x: output channels of stage 2 (28 x 28) for g = 1, 2, 3, 4, 8; stages 3 and 4 double them
 SHUFFLENET_STAGE2 = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}
+"""Output channels of ShuffleNet's stage 2 for each number of groups (Zhang et al., 2018, Table 1)."""
 
 
 def unit_layers(channels: int, groups: int, shuffle: bool, seed: int = 0) -> tuple[list[np.ndarray], list[str]]:
