@@ -12,8 +12,9 @@ How it measures (the traps it avoids):
 
 * **Interleaved medians.** Each repeat runs convkit, torch and the GEMM one
   after the other, so a change of load on the machine hits all three; the
-  median of ``--repeats`` repeats is reported, after one warm-up call of each
-  (which also loads numba's compiled code where convkit uses it).
+  median of ``--repeats`` repeats is reported, after two warm-up calls of each
+  (which also load numba's compiled code where convkit uses it, and let the
+  memory allocator settle on its large blocks).
 * **A gap before every timed call** (``--gap``, 0.25 s by default).  After a
   NumPy matrix product OpenBLAS's worker threads keep spinning for about
   0.1-0.2 s; a torch convolution started in that window ran 2-4x slower
@@ -298,7 +299,8 @@ def interleaved_medians(functions: list[Callable[[], object] | None]) -> list[fl
     """Median time of each function, timed in turns with a rest before every call."""
     now = clock()
     present = [fn for fn in functions if fn is not None]
-    for fn in present:  # warm-up (and numba's compilation or cache load)
+    for fn in present:  # warm-up: numba's compilation or cache load, the allocator's first large blocks
+        fn()
         fn()
     times: list[list[float]] = [[] for _ in present]
     for _ in range(ARGS.repeats):
@@ -409,7 +411,7 @@ def machine() -> list[str]:
         lines.append("numba not installed (convkit uses its NumPy fallbacks)")
     clock_name = "wall-clock time" if ARGS.clock == "wall" else "process CPU time"
     lines.append(
-        f"times: {clock_name}, median of {ARGS.repeats} interleaved repeats after one warm-up, "
+        f"times: {clock_name}, median of {ARGS.repeats} interleaved repeats after two warm-up calls, "
         f"{ARGS.gap} s rest before every call"
     )
     return lines
