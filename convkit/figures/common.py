@@ -215,8 +215,12 @@ def signed_image_html(values: np.ndarray, limit: float | None = None, scale: int
     return image_html(signed_rgb(values, limit), scale=scale, title=title)
 
 
-def figure_html(fig, fmt: str = "svg") -> str:
-    """A matplotlib figure as inline HTML (SVG text or a PNG ``<img>``), then closed."""
+def figure_html(fig, fmt: str = "svg", label: str | None = None) -> str:
+    """A matplotlib figure as inline HTML (SVG text or a PNG ``<img>``), then closed.
+
+    ``label`` is the text alternative for screen readers: the SVG's
+    ``aria-label`` (with ``role="img"``) or the PNG's ``alt`` text.
+    """
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -224,6 +228,9 @@ def figure_html(fig, fmt: str = "svg") -> str:
     plt.close(fig)
     if fmt == "svg":
         text = buffer.getvalue().decode("utf-8")
-        return text[text.index("<svg"):]
+        text = text[text.index("<svg"):]
+        if label:
+            text = f"<svg role='img' aria-label='{escape(label, quote=True)}'" + text[len("<svg"):]
+        return text
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img alt='figure' src='data:image/{fmt};base64,{data}'>"
+    return f"<img alt='{escape(label or 'figure', quote=True)}' src='data:image/{fmt};base64,{data}'>"

@@ -449,7 +449,9 @@ def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str
                  f"measured on {machine.label}; peak {machine.peak / 1e9:.0f} GMAC/s, "
                  f"copy bandwidth {machine.bandwidth / 1e9:.1f} GB/s", fontsize=9)
     fig.tight_layout()
-    return figure_html(fig)
+    return figure_html(fig, label="Left: measured time against counted multiply-adds for every layer type, "
+                                   "with each layer's roofline bound. Right: achieved multiply-adds per second "
+                                   "against arithmetic intensity under the machine's roofline.")
 
 
 def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine) -> str:
@@ -493,7 +495,9 @@ def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     ax.set_title(f"measured on {machine.label}", fontsize=8)
     fig.tight_layout()
-    return figure_html(fig)
+    return figure_html(fig, label="Measured time relative to the standard layer against multiply-adds "
+                                   "relative to the standard layer, for every layer type and setting, "
+                                   "with the diagonal where time falls like the count.")
 
 
 def bars_view(results: Sequence[Measurement], label: str) -> str:
