@@ -407,9 +407,9 @@ def measure_machine(matrix: int = 768, copy_mib: int = 64, repeats: int = 7) -> 
 def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str = "") -> str:
     """Two panels: measured time against multiply-adds, and throughput against intensity.
 
-    Left: every measurement at (multiply-adds, measured time), with the time
+    Top: every measurement at (multiply-adds, measured time), with the time
     of the same multiply-adds at peak throughput (dashed) and each layer's
-    roofline bound (open marker, joined to its measurement).  Right: the
+    roofline bound (open marker, joined to its measurement).  Bottom: the
     roofline ``min(peak, bandwidth x intensity)`` and every layer at
     (arithmetic intensity, achieved multiply-adds per second).
 
@@ -420,7 +420,7 @@ def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str
     """
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (left, right) = plt.subplots(2, 1, figsize=(6.6, 9.2))
     seen = set()
     for m in results:
         colour = FAMILY_COLOURS[m.layer.family]
@@ -444,13 +444,14 @@ def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str
                    textcoords="offset points", xytext=(4, -14), fontsize=8, color="#555555")
     right.set(xscale="log", yscale="log", xlabel="arithmetic intensity (multiply-adds per byte moved)",
               ylabel="achieved GMAC/s", title="roofline: min(peak, bandwidth x intensity)")
-    left.legend(fontsize=7, loc="upper left", frameon=False)
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
     fig.suptitle((title + "\n" if title else "") +
-                 f"measured on {machine.label}; peak {machine.peak / 1e9:.0f} GMAC/s, "
+                 f"measured on {machine.label}\npeak {machine.peak / 1e9:.0f} GMAC/s, "
                  f"copy bandwidth {machine.bandwidth / 1e9:.1f} GB/s", fontsize=9)
-    fig.tight_layout()
-    return figure_html(fig, label="Left: measured time against counted multiply-adds for every layer type, "
-                                   "with each layer's roofline bound. Right: achieved multiply-adds per second "
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
+    return figure_html(fig, label="Top: measured time against counted multiply-adds for every layer type, "
+                                   "with each layer's roofline bound. Bottom: achieved multiply-adds per second "
                                    "against arithmetic intensity under the machine's roofline.")
 
 
@@ -476,7 +477,7 @@ def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine)
     """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
     seen = set()
     ratios = []
     for results in table.values():
@@ -526,7 +527,7 @@ def bars_view(results: Sequence[Measurement], label: str) -> str:
         ("bytes moved", lambda m: m.cost.bytes_moved),
         ("measured time", lambda m: m.seconds),
     ]
-    name_width, panel, gap, row, top = 190, 150, 18, 20, 46
+    name_width, panel, gap, row, top = 170, 118, 12, 20, 46
     width = name_width + len(panels) * (panel + gap)
     height = top + row * len(results) + 44
     svg = SVG(width, height, label="every layer type relative to a standard convolution: "
@@ -538,22 +539,26 @@ def bars_view(results: Sequence[Measurement], label: str) -> str:
 
     for j, (title, value) in enumerate(panels):
         x0 = name_width + j * (panel + gap)
-        svg.text(x0 + panel / 2, 16, title, size=12, text_anchor="middle", font_weight="bold")
+        svg.text(x0 + panel / 2, 16, title, size=11, text_anchor="middle", font_weight="bold")
         svg.text(x0 + panel / 2, 32, "relative to standard", size=9, text_anchor="middle", fill="#555555")
         one = x0 + position(1.0)
         svg.line(one, top - 4, one, top + row * len(results), stroke="#999999", stroke_dasharray="3 2")
         for i, m in enumerate(results):
             ratio = value(m) / value(base)
             y = top + i * row
-            svg.rect(x0, y + 3, max(position(ratio), 1.0), row - 6, fill=FAMILY_COLOURS[m.layer.family])
-            svg.text(x0 + max(position(ratio), 1.0) + 3, y + row - 6, f"{ratio:.2g}", size=9)
+            length = max(position(ratio), 1.0)
+            svg.rect(x0, y + 3, length, row - 6, fill=FAMILY_COLOURS[m.layer.family])
+            if length > panel - 30:  # no room after the bar: write the ratio inside it
+                svg.text(x0 + length - 3, y + row - 6, f"{ratio:.2g}", size=9, text_anchor="end",
+                         fill="#ffffff", font_weight="bold")
+            else:
+                svg.text(x0 + length + 3, y + row - 6, f"{ratio:.2g}", size=9)
     for i, m in enumerate(results):
         svg.text(name_width - 8, top + i * row + row - 6, m.layer.name, size=11, text_anchor="end")
     svg.text(4, height - 24, f"C = {base.channels}, k = {base.kernel}, {base.size} x {base.size}, batch "
                              f"{base.batch}; standard: {base.cost.multiply_adds / 1e6:.0f} M multiply-adds, "
-                             f"{base.seconds * 1e3:.2f} ms", size=10)
-    svg.text(4, height - 8, f"times measured on {label} (median of repeats); log axes, 1/1000 to 2", size=10,
-             fill="#555555")
+                             f"{base.seconds * 1e3:.2f} ms; log axes, 1/1000 to 2", size=10)
+    svg.text(4, height - 8, f"times measured on {label} (median of repeats)", size=10, fill="#555555")
     return str(svg)
 
 
