@@ -367,7 +367,7 @@ def machine_label() -> str:
             f"with {threads} thread{'' if threads == 1 else 's'}")
 
 
-def measure_machine(matrix: int = 768, copy_mib: int = 64, repeats: int = 7) -> Machine:
+def measure_machine(matrix: int = 512, copy_mib: int = 64, repeats: int = 15) -> Machine:
     """Peak GEMM throughput and copy bandwidth of this machine, measured with torch.
 
     Parameters
