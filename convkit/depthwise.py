@@ -117,6 +117,9 @@ def separable_conv2d(
 ) -> np.ndarray:
     """Depthwise separable 2-d convolution: :func:`depthwise_conv2d`, then a pointwise (1x1) one.
 
+    (Not to be confused with a *spatially* separable convolution, a ``k x k``
+    kernel split into ``k x 1`` and ``1 x k`` passes: see :mod:`convkit.separable`.)
+
     Equal to ``nn.Sequential(nn.Conv2d(C_in, m * C_in, k, stride, padding,
     dilation, groups=C_in), nn.Conv2d(m * C_in, C_out, 1))``.
 

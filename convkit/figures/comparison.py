@@ -7,9 +7,9 @@
 * :func:`comparison_table` / :func:`comparison_explorer` -- the rows as an
   HTML table, behind sliders.
 
-The ``torch`` strings are executable: ``eval(row.torch, {"nn": torch.nn})``
-builds the layer, which is how the chapter checks every number against
-torch.
+The ``torch`` strings of all rows but the deformable one are executable:
+``eval(row.torch, {"nn": torch.nn})`` builds the layer, which is how the
+chapter checks every number against torch.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..cost import (
     Cost,
     channel_shuffle_cost,
     conv_cost,
+    deformable_cost,
     depthwise_cost,
     depthwise_separable_cost,
     flattened_cost,
@@ -45,9 +46,13 @@ class LayerType:
     output_shape : tuple of int or None
         ``(N, C_out, H_out, W_out)``.
     torch : str or None
-        The ``torch.nn`` expression that builds the layer (``nn.`` prefix).
+        The PyTorch call that builds the layer.
     note : str
         What to keep in mind when comparing it.
+    executable : bool
+        Whether ``torch`` is a ``torch.nn`` expression (``nn.`` prefix) that
+        ``eval(row.torch, {"nn": torch.nn})`` builds; False for the
+        deformable row, which needs torchvision.
     """
 
     name: str
@@ -55,6 +60,7 @@ class LayerType:
     output_shape: tuple[int, ...] | None
     torch: str | None
     note: str = ""
+    executable: bool = True
 
 
 def layer_types(
@@ -86,7 +92,10 @@ def layer_types(
     Returns
     -------
     list of LayerType
-        In the order of the book.
+        In the order of the book.  The last row is a deformable convolution
+        v2 (one offset group): its offset-and-mask branch is an
+        ``nn.Conv2d(C_in, 3 k^2, k, padding=p)``, and the layer itself is
+        ``torchvision.ops.DeformConv2d``, not part of ``torch``.
     """
     ci, co, k, h, g = in_channels, out_channels, kernel_size, input_size, groups
     if k % 2 == 0:
@@ -139,6 +148,10 @@ def layer_types(
                   "the shuffle moves bytes, computes nothing"),
         LayerType(f"pointwise grouped (g = {g})", pointwise_cost(ci, co, h, groups=g, **options), same,
                   f"nn.Conv2d({ci}, {co}, 1, groups={g})", "ShuffleNet's 1 × 1 layers"),
+        LayerType("deformable (v2)", deformable_cost(ci, co, k, h, padding=p, mask=True, **options), same,
+                  f"torchvision.ops.DeformConv2d({ci}, {co}, {k}, padding={p}), with offsets and mask "
+                  f"from nn.Conv2d({ci}, {3 * k * k}, {k}, padding={p})",
+                  "plus the offset branch and the bilinear sampling", executable=False),
     ]
     return rows
 
@@ -156,7 +169,7 @@ _STYLE = (
     ".ck-cmp th,.ck-cmp td{padding:3px 7px;border-bottom:1px solid #e3e6ea;text-align:right;vertical-align:top}"
     ".ck-cmp th{background:#f4f6f8;font-weight:600}"
     ".ck-cmp td.l,.ck-cmp th.l{text-align:left}"
-    ".ck-cmp code{font-size:11px;white-space:normal;word-break:break-word}"
+    ".ck-cmp code{font-size:11px;white-space:normal;word-break:normal}"
     ".ck-cmp .n{color:#666;font-size:11px}</style>"
 )
 
@@ -184,7 +197,8 @@ def comparison_table(
             f"<tr><td class='l'>{escape(row.name)}</td>"
             f"<td>{_count(row.cost.parameters)}</td><td>{_count(row.cost.multiply_adds)}</td>"
             f"<td>{ratio:.3f}</td><td>{row.cost.bytes_moved / 1e6:.2f} MB</td><td>{shape}</td>"
-            f"<td class='l'><code>{escape(row.torch)}</code></td></tr>"
+            # break lines only after an opening parenthesis or a comma
+            f"<td class='l'><code>{escape(row.torch).replace('(', '(<wbr>')}</code></td></tr>"
         )
     caption = (
         f"<caption style='text-align:left;font-size:12px;color:#444;caption-side:bottom'>"

@@ -1,6 +1,6 @@
 """Figures of the chapter "Grouped convolution", and the channel-flow drawing of Part III.
 
-* :data:`GROUP_COLOURS`, :func:`group_colour` -- one colour per group.
+* ``GROUP_COLOURS``, :func:`group_colour` -- one colour per group.
 * :func:`grouped_weight` -- a random dense grouped weight (the "actual
   weights" the pictures are computed from).
 * :func:`channel_flow_svg` -- channels as columns of boxes, the connections
@@ -240,7 +240,7 @@ def strength_svg(values: np.ndarray, title: str, cell: float = 14, groups: int |
         raise ValueError(f"values must be 2-d, got shape {values.shape}")
     rows, cols = values.shape
     top = 22
-    svg = SVG(cols * cell + 4, rows * cell + top + 4, label=title)
+    svg = SVG(max(cols * cell + 4, 6.5 * len(title) + 4), rows * cell + top + 4, label=title)
     svg.text(2, 14, title, size=11, fill="#333")
     scale = values.max() or 1.0
     for r in range(rows):

@@ -1,6 +1,6 @@
 """Figures of the chapter "Pointwise grouped convolution".
 
-* :data:`SHUFFLENET_STAGE2` -- output channels of stage 2 of ShuffleNet 1x
+* ``SHUFFLENET_STAGE2`` -- output channels of stage 2 of ShuffleNet 1x
   for each number of groups (Zhang et al. 2018, Table 1).
 * :func:`unit_layers` -- the connectivity of a ShuffleNet unit's branch:
   1x1 grouped convolution, channel shuffle, 3x3 depthwise convolution, 1x1
@@ -91,7 +91,7 @@ def unit_view(groups: int, shuffle: str = "on", channels: int = 24) -> str:
     Parameters
     ----------
     groups : int
-        ``g`` of both 1x1 grouped convolutions, one of :data:`SHUFFLENET_STAGE2`.
+        ``g`` of both 1x1 grouped convolutions, one of ``SHUFFLENET_STAGE2``.
     shuffle : {'on', 'off'}
     channels : int
         Channels in the picture (the cost bars use the real stage-2 sizes).

@@ -179,9 +179,9 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     mid_limit = float(np.abs(first).max()) or 1.0
     pictures = "".join([
         image_html(image, scale=scale, title="input"),
-        image_html(signed_rgb(first, mid_limit), scale=scale, title="vertical pass (term 1)"),
-        image_html(signed_rgb(output, out_limit), scale=scale, title=f"{r} pair(s) of 1-d passes"),
-        image_html(signed_rgb(exact, out_limit), scale=scale, title="exact 2-d convolution"),
+        image_html(signed_rgb(first, mid_limit), scale=scale, title="1st vertical pass"),
+        image_html(signed_rgb(output, out_limit), scale=scale, title=f"{r} × 2 passes"),
+        image_html(signed_rgb(exact, out_limit), scale=scale, title="exact 2-d"),
         image_html(signed_rgb(output - exact, out_limit), scale=scale, title="difference"),
     ])
     k_h, k_w = w.shape
@@ -191,10 +191,11 @@ def separable_view(name: str, rank: int, size: int = IMAGE_SIZE, scale: int = 2)
     tie = r < len(s) and s[r] > 1e-10 * s[0] and abs(s[r - 1] - s[r]) <= 1e-9 * s[0]
     note = (f" Here σ<sub>{r}</sub> = σ<sub>{r + 1}</sub>, so the best rank-{r} approximation is not "
             "unique: the SVD returns one of many equally good ones." if tie else "")
+    tail = f"= √(σ<sub>{r + 1}</sub>² + …) / ‖w‖" if r < len(s) else "all singular values kept"
     text = (
         f"<div style='font-size:13px;line-height:1.5'><b>{escape(name)}</b>: {separable}. "
         f"Rank {r}: relative error ‖w − w<sub>{r}</sub>‖ / ‖w‖ = <b>{error:.3g}</b> "
-        f"(= √(σ<sub>{r + 1}</sub>² + …) / ‖w‖). Multiply-adds per output pixel: "
+        f"({tail}). Multiply-adds per output pixel: "
         f"{r}·({k_h} + {k_w}) = {macs} with 1-d passes, {k_h * k_w} with the full kernel. "
         f"{note} Colours: red &gt; 0, white 0, blue &lt; 0; the last three images share one scale.</div>"
     )
