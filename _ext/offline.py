@@ -8,7 +8,8 @@ Jupyter Book 1 adds a few assets that point at CDNs or clash in the browser:
 * pydata-sphinx-theme logs "Got invalid theme mode" on a first visit unless
   a default mode is set; the book's figures are drawn for a light page.
 * pydata-sphinx-theme's own top bar (a second search box) is hidden on
-  wide screens by ``static/book.css``.
+  wide screens by ``static/book.css``, which also fits the pages to a phone
+  (with ``static/book.js`` for inline formulas wider than their column).
 * any remaining script or stylesheet with an absolute http(s) URL is an error
   at build time, so that an offline page never silently loses math or figures.
 * sphinx-mathjax-offline copies the whole MathJax 3 distribution (24 MB: every
@@ -127,6 +128,7 @@ def _drop_fontawesome_js(app: Sphinx, exc) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure)
     app.add_css_file("book.css")
+    app.add_js_file("book.js", loading_method="defer")
     app.connect("html-page-context", _drop_thebe, priority=900)
     # after sphinx-mathjax-offline's copy (build-finished, default priority 500)
     app.connect("build-finished", _prune_mathjax, priority=900)

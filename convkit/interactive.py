@@ -175,6 +175,10 @@ class Explorer:
     max_frames : int
         Refuse to build a static figure with more combinations than this
         (keeps pages light; narrow the value lists instead).
+    label : str, optional
+        Accessible name of the whole figure (``aria-label`` of the static
+        version), for figures whose frames are not pictures with their own
+        labels, e.g. a table.
 
     Notes
     -----
@@ -190,6 +194,7 @@ class Explorer:
         play: str | None = None,
         interval: int = 800,
         max_frames: int = MAX_FRAMES,
+        label: str | None = None,
     ) -> None:
         if not callable(render):
             raise TypeError("render must be a callable returning an HTML string")
@@ -211,6 +216,7 @@ class Explorer:
                 "use fewer values per control"
             )
         self.play = play
+        self.label = label
         self.interval = int(interval)
         self._render_cached = functools.lru_cache(maxsize=None)(self._render_key)
 
@@ -263,7 +269,8 @@ class Explorer:
                 f"the static figure would weigh {len(payload)} bytes (> {MAX_BYTES}); "
                 "use fewer control values or lighter frames"
             )
-        parts = [f"<div class='ck-explorer' id='{uid}'><style>{_STYLE}</style>"]
+        named = f" role='group' aria-label='{escape(self.label, quote=True)}'" if self.label else ""
+        parts = [f"<div class='ck-explorer' id='{uid}'{named}><style>{_STYLE}</style>"]
         parts.append("<div class='ck-controls'>")
         for control in self.controls:
             parts.append(self._static_control(control))

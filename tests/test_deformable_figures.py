@@ -82,4 +82,9 @@ def test_kink_figure_is_inline_svg():
     column = np.array([0.3, 1.0, 0.6])
     positions = np.linspace(-1, 3, 9)
     html = figures.kink_figure(column, positions, positions * 0, positions * 0)
-    assert html.startswith("<svg")
+    assert html.startswith("<svg ")
+
+
+def test_kink_figure_is_labelled():
+    html = figures.kink_figure(np.array([0.3, 1.0]), np.linspace(-1, 2, 5), np.zeros(5), np.zeros(5))
+    assert html.startswith("<svg role='img' aria-label='value of a bilinear sample")

@@ -230,3 +230,13 @@ def test_every_setting_of_the_comparison_explorer_is_what_torch_builds():
                 flops = counter.get_total_flops() - before
                 assert Cost(parameters, flops // 2, 4 * parameters, *moved) == row.cost, (row.name, c_in, c_out, k, size, g)
                 assert tuple(y.shape) == row.output_shape
+
+
+def test_explorer_label_names_the_static_figure():
+    html = comparison_explorer().static_html()
+    assert re.match(r"<div class='ck-explorer' id='ck-[0-9a-f]+' role='group' aria-label='table of every", html)
+    from convkit.interactive import Explorer
+
+    assert "aria-label" not in Explorer(lambda k: f"<svg aria-label='x'>{k}</svg>", {"k": [1, 2]}).static_html().split(">")[0]
+    quoted = Explorer(lambda k: str(k), {"k": [1]}, label="it's <b>").static_html()
+    assert "aria-label='it&#x27;s &lt;b&gt;'" in quoted

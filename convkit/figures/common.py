@@ -5,7 +5,8 @@
 * :func:`image_html` -- an array as an inline PNG;
 * :func:`signed_rgb`, :func:`signed_image_html` -- signed values on a
   blue-white-red scale with zero always white;
-* :func:`figure_html` -- a matplotlib figure as inline SVG or PNG;
+* :func:`figure_html` -- a matplotlib figure as inline SVG or PNG, with a
+  text alternative (:func:`figure_description`);
 * :func:`readable_text` -- black or white text, whichever reads better on a fill.
 
 The colours are chosen for colour-blind readers: ``tests/test_colours.py``
@@ -215,22 +216,43 @@ def signed_image_html(values: np.ndarray, limit: float | None = None, scale: int
     return image_html(signed_rgb(values, limit), scale=scale, title=title)
 
 
-def figure_html(fig, fmt: str = "svg", label: str | None = None) -> str:
+def figure_description(fig) -> str:
+    """A text alternative for a matplotlib figure, from its titles and axis labels.
+
+    ``"<suptitle>: <title 1> (<y label> against <x label>); <title 2> ..."``;
+    ``"figure"`` when the figure has no text at all.
+    """
+    panels = []
+    for ax in fig.get_axes():
+        title, x, y = ax.get_title(), ax.get_xlabel(), ax.get_ylabel()
+        axes = f"{y} against {x}" if x and y else x or y
+        if title and axes:
+            panels.append(f"{title} ({axes})")
+        elif title or axes:
+            panels.append(title or axes)
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    text = "; ".join(panels)
+    if suptitle:
+        text = f"{suptitle}: {text}" if text else suptitle
+    return text or "figure"
+
+
+def figure_html(fig, fmt: str = "svg", alt: str | None = None) -> str:
     """A matplotlib figure as inline HTML (SVG text or a PNG ``<img>``), then closed.
 
-    ``label`` is the text alternative for screen readers: the SVG's
-    ``aria-label`` (with ``role="img"``) or the PNG's ``alt`` text.
+    ``alt`` is the text alternative (``aria-label`` of the SVG, ``alt`` of the
+    image); by default :func:`figure_description` builds one from the figure's
+    titles and axis labels.
     """
     import matplotlib.pyplot as plt
 
+    alt = figure_description(fig) if alt is None else alt
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
     plt.close(fig)
     if fmt == "svg":
         text = buffer.getvalue().decode("utf-8")
-        text = text[text.index("<svg"):]
-        if label:
-            text = f"<svg role='img' aria-label='{escape(label, quote=True)}'" + text[len("<svg"):]
-        return text
+        svg = text[text.index("<svg"):]
+        return f"<svg role=\"img\" aria-label=\"{escape(alt, quote=True)}\"" + svg[len("<svg"):]
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img alt='{escape(label or 'figure', quote=True)}' src='data:image/{fmt};base64,{data}'>"
+    return f"<img alt='{escape(alt, quote=True)}' src='data:image/{fmt};base64,{data}'>"

@@ -230,6 +230,8 @@ def comparison_explorer(
             Control("input_size", sizes, "input H = W", sizes[1] if len(sizes) > 1 else sizes[0]),
             Control("groups", groups, "groups g", groups[1] if len(groups) > 1 else groups[0]),
         ],
+        label="table of every convolution type for the chosen layer: parameters, multiply-adds, "
+              "bytes moved, output shape and the torch.nn call",
     )
 
 

@@ -450,9 +450,9 @@ def roofline_figure(results: Sequence[Measurement], machine: Machine, title: str
                  f"measured on {machine.label}\npeak {machine.peak / 1e9:.0f} GMAC/s, "
                  f"copy bandwidth {machine.bandwidth / 1e9:.1f} GB/s", fontsize=9)
     fig.tight_layout(rect=(0, 0.09, 1, 1))
-    return figure_html(fig, label="Top: measured time against counted multiply-adds for every layer type, "
-                                   "with each layer's roofline bound. Bottom: achieved multiply-adds per second "
-                                   "against arithmetic intensity under the machine's roofline.")
+    return figure_html(fig, alt="Top: measured time against counted multiply-adds for every layer type, "
+                                 "with each layer's roofline bound. Bottom: achieved multiply-adds per second "
+                                 "against arithmetic intensity under the machine's roofline.")
 
 
 def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine) -> str:
@@ -496,9 +496,9 @@ def savings_figure(table: dict[object, Sequence[Measurement]], machine: Machine)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     ax.set_title(f"measured on {machine.label}", fontsize=8)
     fig.tight_layout()
-    return figure_html(fig, label="Measured time relative to the standard layer against multiply-adds "
-                                   "relative to the standard layer, for every layer type and setting, "
-                                   "with the diagonal where time falls like the count.")
+    return figure_html(fig, alt="Measured time relative to the standard layer against multiply-adds "
+                                 "relative to the standard layer, for every layer type and setting, "
+                                 "with the diagonal where time falls like the count.")
 
 
 def bars_view(results: Sequence[Measurement], label: str) -> str:

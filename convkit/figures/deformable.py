@@ -272,7 +272,8 @@ def kink_figure(column: np.ndarray, positions: np.ndarray, values: np.ndarray, s
             axis.axvline(k, color="#bbbbbb", lw=0.6, ls=":")
         axis.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return figure_html(fig)
+    label = "value of a bilinear sample along one axis and its derivative, piecewise constant"
+    return figure_html(fig).replace("<svg ", f"<svg role='img' aria-label='{label}' ", 1)
 
 
 def _affine(scale: float, rotation: float, shear: float) -> np.ndarray:
