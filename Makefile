@@ -14,7 +14,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
+# the chapters are executed into the build's cache two at a time first (the build runs them one by one)
 book: $(STAMP)
+	$(BIN)/python scripts/execute_chapters.py --jobs 2
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 
 browser:
@@ -23,9 +25,10 @@ browser:
 test: book browser
 	$(BIN)/python -m pytest
 
-# convkit and notebook tests only (no book build, no browser, no install from the committed HEAD)
+# convkit tests and nbval on the chapters in place (no book build, no browser, no install from the
+# committed HEAD; in make test, nbval runs the chapters outside the repository: tests/test_outside.py)
 unit: $(STAMP)
-	$(BIN)/python -m pytest --ignore=tests/test_site.py --ignore=tests/test_lab.py --ignore=tests/test_outside.py
+	$(BIN)/python -m pytest --ignore=tests/test_site.py --ignore=tests/test_lab.py --ignore=tests/test_outside.py convkit tests chapters
 
 benchmark: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

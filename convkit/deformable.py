@@ -63,7 +63,7 @@ Two implementations:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -545,13 +545,29 @@ def _to_nchw(problem: DeformProblem, rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rows.reshape(batch, *problem.out_size, -1).transpose(0, 3, 1, 2))
 
 
-def _forward_fast(problem: DeformProblem) -> np.ndarray:
+def _one_image(problem: DeformProblem, n: int) -> DeformProblem:
+    """The same problem for image ``n`` alone (a batch of one; views, no copies)."""
+    return replace(problem, x=problem.x[n:n + 1], offset=problem.offset[n:n + 1],
+                   mask=None if problem.mask is None else problem.mask[n:n + 1])
+
+
+def _forward_images(problem: DeformProblem) -> np.ndarray:
     columns = _columns(problem, _gather(problem))
-    # one GEMM per weight group, for the whole batch
+    # one GEMM per weight group
     y = np.concatenate([c @ k for c, k in zip(columns, _kernels(problem))], axis=1)
     if problem.bias is not None:
         y += problem.bias
     return _to_nchw(problem, y)
+
+
+def _forward_fast(problem: DeformProblem) -> np.ndarray:
+    """Image by image: the four neighbours of every sample (``(positions * taps, 4, C)`` values)
+    are gathered for one image at a time, which bounds the working memory and keeps it in cache."""
+    batch = problem.x.shape[0]
+    y = np.empty((batch, problem.weight.shape[0], *problem.out_size), dtype=problem.x.dtype)
+    for n in range(batch):
+        y[n:n + 1] = _forward_images(_one_image(problem, n))
+    return y
 
 
 # -- loop reference ----------------------------------------------------------------
@@ -686,6 +702,21 @@ class DeformGradients(NamedTuple):
 
 
 def _backward_fast(problem: DeformProblem, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Image by image, as the forward pass (the weight and bias gradients summed over the images)."""
+    if problem.x.shape[0] == 0:
+        return _backward_images(problem, grad)
+    parts = [_backward_images(_one_image(problem, n), grad[n:n + 1]) for n in range(problem.x.shape[0])]
+    grad_input, grad_offset, grad_mask = (
+        None if parts[0][i] is None else np.concatenate([part[i] for part in parts]) for i in range(3)
+    )
+    grad_weight = parts[0][3]
+    for part in parts[1:]:
+        grad_weight += part[3]
+    grad_bias = None if problem.bias is None else grad.sum(axis=(0, 2, 3))
+    return grad_input, grad_offset, grad_mask, grad_weight, grad_bias
+
+
+def _backward_images(problem: DeformProblem, grad: np.ndarray) -> tuple[np.ndarray, ...]:
     x, w = problem.x, problem.weight
     batch, c_in, height, width = x.shape
     c_out = w.shape[0]
@@ -746,8 +777,8 @@ def _backward_fast(problem: DeformProblem, grad: np.ndarray) -> tuple[np.ndarray
     grad_sampled = grad_columns * mask
     contributions = np.einsum("ngpc,ngpf->ngpfc", grad_sampled, samples.weights)
     bh, bw = samples.bordered
-    grad_image = np.zeros(batch * c_in * bh * bw, dtype=x.dtype)
     channels = np.arange(per_offset_group, dtype=np.intp)
+    grad_image = np.zeros(batch * c_in * bh * bw, dtype=x.dtype)
     np.add.at(grad_image, (samples.rows[:, None] * per_offset_group + channels).ravel(), contributions.ravel())
     grad_input = grad_image.reshape(batch, offset_groups, bh, bw, per_offset_group)[:, :, 1:-1, 1:-1]
     grad_input = np.ascontiguousarray(grad_input.transpose(0, 1, 4, 2, 3)).reshape(x.shape)

@@ -259,11 +259,13 @@ def conv_transpose_fast(problem: TransposeProblem) -> np.ndarray:
 
     Every input pixel ``x[n, :, q]`` becomes a column
     ``W^T x[n, :, q]`` of ``C_out/groups * prod(kernel)`` values, one per
-    (output channel, tap): one matrix product per group, over the whole
-    batch at once.  Tap ``t`` of every column lands at output position
-    ``q * s + t * d``: for a fixed tap these positions form a strided slice
-    of the output, so the whole tap is one vectorised ``+=`` (different input
-    pixels never collide within one tap).
+    (output channel, tap): one matrix product per image (all groups at once,
+    into one columns buffer reused for every image, so the working memory is
+    one image's columns, not the batch's).  Tap ``t`` of every column lands
+    at output position ``q * s + t * d``: for a fixed tap these positions form
+    a strided slice of the output, so the whole tap is one vectorised ``+=``
+    (different input pixels never collide within one tap), done while the
+    image's columns are still in cache.
 
     Parameters
     ----------
@@ -277,29 +279,31 @@ def conv_transpose_fast(problem: TransposeProblem) -> np.ndarray:
     x, w, groups = problem.x, problem.weight, problem.groups
     batch, c_in = x.shape[:2]
     spatial, kernel = x.shape[2:], w.shape[2:]
-    ndim = len(kernel)
     in_per_group, out_per_group = c_in // groups, w.shape[1]
     positions = math.prod(spatial)
-    # (groups, C_in/g, N * L): the images side by side, so one GEMM per group
-    xg = x.reshape(batch, groups, in_per_group, positions).transpose(1, 2, 0, 3)
-    xg = xg.reshape(groups, in_per_group, batch * positions)
+    xg = x.reshape(batch, groups, in_per_group, positions)
     wt = w.reshape(groups, in_per_group, out_per_group * math.prod(kernel)).transpose(0, 2, 1)
-    columns = np.matmul(wt, xg)  # (groups, C_out/g * K, N * L)
-    columns = columns.reshape(groups, out_per_group, *kernel, batch, *spatial)
-    # view as (N, groups, C_out/g, *kernel, *spatial), no copy
-    order = (2 + ndim, 0, 1, *range(2, 2 + ndim), *range(3 + ndim, 3 + 2 * ndim))
-    columns = columns.transpose(order)
+    buffer = np.empty((groups, out_per_group * math.prod(kernel), positions), dtype=np.result_type(x, w))
+    # the same buffer seen as (groups, C_out/g, *kernel, *spatial)
+    columns = buffer.reshape(groups, out_per_group, *kernel, *spatial)
 
     full = _buffer(problem)
     grouped = full.reshape(batch, groups, out_per_group, *full.shape[2:])  # a view
-    every = (slice(None),) * 3
-    for tap in np.ndindex(*kernel):
-        target = tuple(
-            slice(t * d, t * d + s * (i - 1) + 1, s)
-            for t, d, s, i in zip(tap, problem.dilation, problem.stride, spatial)
-        )
-        grouped[every + target] += columns[every + tap]
-    return _add_bias(_crop(full, problem), problem.bias)
+    every = (slice(None),) * 2
+    targets = [
+        (tap, tuple(slice(t * d, t * d + s * (i - 1) + 1, s)
+                    for t, d, s, i in zip(tap, problem.dilation, problem.stride, spatial)))
+        for tap in np.ndindex(*kernel)
+    ]
+    for n in range(batch):
+        np.matmul(wt, xg[n], out=buffer)  # (groups, C_out/g * K, L)
+        image = grouped[n]
+        for tap, target in targets:
+            image[every + target] += columns[every + tap]
+    y = _crop(full, problem)
+    if problem.bias is not None:
+        y += problem.bias.reshape((-1,) + (1,) * (y.ndim - 2))  # ``full`` is this call's own buffer
+    return y
 
 
 def conv_transpose_scatter(problem: TransposeProblem) -> np.ndarray:

@@ -40,10 +40,9 @@ def pytest_terminal_summary(terminalreporter):
     import json
     from pathlib import Path
 
-    report = Path(__file__).resolve().parents[1] / "_build" / "screenshots" / "page-weight.jsonl"
-    if not report.exists() or report.stat().st_mtime < _SESSION_START[0]:
-        return
-    rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
+    reports = sorted((Path(__file__).resolve().parents[1] / "_build" / "screenshots").glob("page-weight-*.jsonl"))
+    rows = [json.loads(line) for report in reports if report.stat().st_mtime >= _SESSION_START[0]
+            for line in report.read_text().splitlines() if line.strip()]
     if not rows:
         return
     terminalreporter.section("page weight (desktop)")
@@ -54,3 +53,22 @@ def pytest_terminal_summary(terminalreporter):
                 f"{row['page']:40s} {row['site'] / 1e6:8.2f}   (all files; MathJax {row['mathjax'] / 1e6:.1f} MB)")
         else:
             terminalreporter.write_line(f"{row['page']:40s} {row['page_bytes'] / 1e6:8.2f} {row['first_visit'] / 1e6:15.2f}")
+
+
+# -- how pytest-xdist shares the work (``--dist loadgroup`` in pyproject.toml).
+# Every test runs in its module's group (the tests of a module share its fixtures,
+# as with --dist loadscope), except the two long modules, which are split so that
+# both workers take part: the browser tests go by page (one visit of a page serves
+# all of its tests) and the chapters run outside the repository one group each.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if module.endswith("tests/test_site.py") and "page" in params:
+            group = f"site:{params['page']}"
+        elif module.endswith("tests/test_outside.py") and "chapter" in params:
+            group = f"outside:{params['chapter']}"
+        else:
+            group = module
+        item.add_marker(pytest.mark.xdist_group(group))
