@@ -60,15 +60,21 @@ def pytest_terminal_summary(terminalreporter):
 # as with --dist loadscope), except the two long modules, which are split so that
 # both workers take part: the browser tests go by page (one visit of a page serves
 # all of its tests) and the chapters run outside the repository one group each.
+# Those long groups are handed out first (xdist follows the collection order), so
+# that the short unit tests fill the end of the run on both workers.
+LONG = ("tests/test_site.py", "tests/test_outside.py")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.nodeid.split("::")[0]
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if module.endswith("tests/test_site.py") and "page" in params:
+        if module.endswith(LONG[0]) and "page" in params:
             group = f"site:{params['page']}"
-        elif module.endswith("tests/test_outside.py") and "chapter" in params:
+        elif module.endswith(LONG[1]) and "chapter" in params:
             group = f"outside:{params['chapter']}"
         else:
             group = module
         item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(LONG))  # stable: long ones first
