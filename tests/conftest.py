@@ -55,26 +55,17 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{row['page']:40s} {row['page_bytes'] / 1e6:8.2f} {row['first_visit'] / 1e6:15.2f}")
 
 
-# -- how pytest-xdist shares the work (``--dist loadgroup`` in pyproject.toml).
-# Every test runs in its module's group (the tests of a module share its fixtures,
-# as with --dist loadscope), except the two long modules, which are split so that
-# both workers take part: the browser tests go by page (one visit of a page serves
-# all of its tests) and the chapters run outside the repository one group each.
-# Those long groups are handed out first (xdist follows the collection order), so
-# that the short unit tests fill the end of the run on both workers.
+# -- how pytest-xdist shares the work (``--dist loadscope`` in pyproject.toml: the
+# tests of a module run on one worker and share its fixtures; one visit of a page
+# serves all of its browser tests).  xdist hands the modules out in collection
+# order, so the two long ones go first, to different workers, and the short unit
+# tests fill the end of the run on both.  (``--dist loadgroup`` would split them
+# further, but with pytest 9.2 and xdist 3.8 its groups are ignored: every test was
+# scheduled on its own and each worker visited every page, a 20% slower run.)
 LONG = ("tests/test_site.py", "tests/test_outside.py")
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if module.endswith(LONG[0]) and "page" in params:
-            group = f"site:{params['page']}"
-        elif module.endswith(LONG[1]) and "chapter" in params:
-            group = f"outside:{params['chapter']}"
-        else:
-            group = module
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not item.nodeid.split("::")[0].endswith(LONG))  # stable: long ones first
+    # stable sort: the browser tests first (the longest), then the outside runs, then the rest
+    items.sort(key=lambda item: next((i for i, name in enumerate(LONG) if item.nodeid.split("::")[0].endswith(name)),
+                                     len(LONG)))
