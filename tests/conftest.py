@@ -55,17 +55,39 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{row['page']:40s} {row['page_bytes'] / 1e6:8.2f} {row['first_visit'] / 1e6:15.2f}")
 
 
-# -- how pytest-xdist shares the work (``--dist loadscope`` in pyproject.toml: the
-# tests of a module run on one worker and share its fixtures; one visit of a page
-# serves all of its browser tests).  xdist hands the modules out in collection
-# order, so the two long ones go first, to different workers, and the short unit
-# tests fill the end of the run on both.  (``--dist loadgroup`` would split them
-# further, but with pytest 9.2 and xdist 3.8 its groups are ignored: every test was
-# scheduled on its own and each worker visited every page, a 20% slower run.)
+# -- how pytest-xdist shares the work.  As with ``--dist loadscope`` the tests of a
+# module run on one worker and share its fixtures, except in the two long modules,
+# which would otherwise keep one worker busy for most of the run: the browser tests
+# go by page (both viewports; one visit of a page serves all of its tests, so a
+# page must not be split) and the chapters run outside the repository one each.
+# Those modules are collected first, so the short unit tests fill the end of the
+# run.  (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but with
+# pytest 9.2 and xdist 3.8 the marks are ignored: every test ran alone and both
+# workers visited every page.)
 LONG = ("tests/test_site.py", "tests/test_outside.py")
 
 
+def _scope(nodeid: str) -> str:
+    """The unit of work a worker takes whole: a page, a chapter, or a module."""
+    module, _, rest = nodeid.partition("::")
+    if module.endswith(LONG) and "[" in rest:
+        param = rest[rest.index("[") + 1:rest.rindex("]")]
+        page = param.removesuffix("-desktop").removesuffix("-phone").removesuffix(".html")
+        return f"{module}[{page}]"
+    return module
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PageScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    return PageScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    # stable sort: the browser tests first (the longest), then the outside runs, then the rest
+    # stable sort: the browser tests first (the longest in all), then the outside runs, then the rest
     items.sort(key=lambda item: next((i for i, name in enumerate(LONG) if item.nodeid.split("::")[0].endswith(name)),
                                      len(LONG)))
