@@ -49,10 +49,11 @@ every sample *on* a kink: their gradient is the forward difference
 Two implementations:
 
 ``method="fast"`` (default)
-    Gather the four neighbours of every sample at once (``np.take`` of
-    whole rows of channels from a zero-bordered, channels-last copy of the
-    input), weight them (``np.einsum``), then one matrix product per weight
-    group for the whole batch.  The backward uses the same products with the
+    Gather the four neighbours of every sample of one image at once
+    (``np.take`` of whole rows of channels from a zero-bordered,
+    channels-last copy of the input), weight them (``np.einsum``), then one
+    matrix product per weight group; image by image, which bounds the
+    working memory.  The backward uses the same products with the
     roles exchanged and scatters the input gradient with ``np.add.at``.  No
     Python loop over pixels.
 ``method="loop"``

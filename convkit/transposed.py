@@ -9,10 +9,11 @@ output back to the size of its input.  Three equivalent ways to compute it
 are implemented over one N-d core; they agree with each other and with torch:
 
 ``method="fast"`` (default), *col2im*
-    One matrix product turns every input pixel into a column of
+    One matrix product per image turns every input pixel into a column of
     ``C_out * prod(kernel)`` values (``W^T x``); then each kernel tap adds its
     slice of the columns into a strided slice of the output.  One vectorised
-    add per kernel tap, over the whole batch and all channels.
+    add per kernel tap and image, over all channels (image by image, so the
+    working memory is one image's columns).
 
 ``method="scatter"``
     The definition, read as a picture: every input pixel *stamps* a copy of
