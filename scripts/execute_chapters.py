@@ -10,6 +10,19 @@ skipped: a notebook whose code is already cached is not run again (the cache
 matches on the code cells, as the build does), and the build still executes
 whatever this script did not cache.
 
+``make test`` executes each chapter only once.  Its nbval run
+(``tests/test_outside.py``: every chapter in a fresh environment, outside the
+repository) keeps each notebook it executed, with its outputs, in
+``_build/nbval-executed/`` (``tests/nbval_recorder.py``).  This script takes
+such a notebook into the cache instead of executing the chapter again, when
+its code cells are the chapter's and it is newer than the chapter and every
+file of ``convkit``; it is removed once taken (a leftover one is never reused
+after a change).
+
+Widget state is not stored: the book shows the HTML form of every interactive
+figure and loads no widget manager, so the state would be dead weight on the
+page.
+
 Usage:  .venv/bin/python scripts/execute_chapters.py [--jobs 2] [notebooks...]
 
 A notebook that fails is reported with its traceback and makes the script
@@ -32,13 +45,33 @@ from jupyter_cache.executors.utils import single_nb_execution
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "_build" / ".jupyter_cache"  # where myst-nb looks: <outdir>/../.jupyter_cache
+RECORDED = ROOT / "_build" / "nbval-executed"  # written by tests/test_outside.py
+
+
+def code(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def recorded_run(path: Path) -> nbformat.NotebookNode | None:
+    """The notebook nbval executed for this chapter, if it is current (else ``None``)."""
+    recorded = RECORDED / path.name
+    if not recorded.exists():
+        return None
+    made = recorded.stat().st_mtime
+    sources = [path, *(ROOT / "convkit").rglob("*.py"), ROOT / "pyproject.toml"]
+    ran = nbformat.read(recorded, as_version=4)
+    if any(source.stat().st_mtime > made for source in sources) or code(ran) != code(
+            nbformat.read(path, as_version=4)):
+        print(f"{recorded.relative_to(ROOT)}: older than the chapter or convkit, or other code: not used")
+        return None
+    return ran
 
 
 def execute(path: Path, timeout: int) -> tuple[Path, nbformat.NotebookNode, float, str | None]:
     """Run one notebook top to bottom in its own folder (as the build does)."""
     notebook = nbformat.read(path, as_version=4)
     result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False,
-                                 timeout=timeout, meta_override=True)
+                                 timeout=timeout, meta_override=True, store_widget_state=False)
     return path, notebook, result.time, result.exc_string if result.err else None
 
 
@@ -58,14 +91,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cache = get_cache(str(CACHE))
     notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "chapters").glob("*.ipynb"))
-    todo = []
+    todo, taken = [], 0
     for path in notebooks:
         try:
             cache.match_cache_notebook(nbformat.read(path, as_version=4))
+            continue
         except KeyError:
+            pass
+        ran = recorded_run(path)
+        if ran is None:
             todo.append(path)
-    print(f"{len(notebooks) - len(todo)} of {len(notebooks)} notebooks already cached; "
-          f"executing {len(todo)}, {args.jobs} at a time", flush=True)
+            continue
+        stage = cache.add_nb_to_project(str(path))
+        cache.cache_notebook_bundle(CacheBundleIn(ran, stage.uri, data={"executed_by": "nbval"}),
+                                    check_validity=False, overwrite=True)
+        taken += 1
+    for leftover in RECORDED.glob("*.ipynb"):
+        leftover.unlink()
+    print(f"{len(notebooks) - len(todo) - taken} of {len(notebooks)} notebooks already cached, "
+          f"{taken} taken from the nbval run of make test; executing {len(todo)}, {args.jobs} at a time",
+          flush=True)
 
     failed = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# make test runs these after the build (they need Chromium)
+pytestmark = pytest.mark.after_build
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

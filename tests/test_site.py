@@ -38,6 +38,9 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+# make test runs these after the build (they need the built book, in Chromium)
+pytestmark = pytest.mark.after_build
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
