@@ -9,10 +9,10 @@ it.  ``scripts/execute_chapters.py`` then takes the notebook into the book's
 execution cache, so that ``make test`` executes each chapter once: the nbval
 run of the testing contract is also the execution the book is rendered from.
 
-nbval keeps the raw output messages of a cell; a front end joins consecutive
-pieces of the same stream (``print`` in a loop), and so does this plugin.  The
-chapters neither clear nor update outputs (``clear_output``, ``display_id``),
-the two things nbval ignores.
+nbval keeps the output messages of a cell as they came, as ``nbclient`` does
+(stream text in the chunks the kernel sent: the book joins them,
+``nb_merge_streams``).  The chapters neither clear nor update outputs
+(``clear_output``, ``display_id``), the two things nbval ignores.
 """
 
 from __future__ import annotations
@@ -28,19 +28,6 @@ _RUN = {"language_info": None}
 
 def _cells(session) -> list:
     return [item for item in session.items if hasattr(item, "test_outputs") and hasattr(item, "cell")]
-
-
-def _joined(outputs: list) -> list:
-    """Consecutive stream outputs of the same name as one output (what a front end stores)."""
-    joined = []
-    for output in outputs:
-        previous = joined[-1] if joined else None
-        if (output.output_type == "stream" and previous is not None
-                and previous.output_type == "stream" and previous.name == output.name):
-            previous.text += output.text
-        else:
-            joined.append(output)
-    return joined
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -68,7 +55,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     notebook = cells[0].parent.nb  # the notebook nbval read; the items hold its code cells
     for count, item in enumerate(cells, start=1):
-        item.cell.outputs = _joined(item.test_outputs)
+        item.cell.outputs = item.test_outputs
         item.cell.execution_count = count
         for output in item.cell.outputs:
             if output.output_type == "execute_result":
