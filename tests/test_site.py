@@ -4,9 +4,16 @@ Run after ``jupyter-book build`` (``make test`` does both).  These tests check
 what a reader sees, on every page of the built site (new chapters are covered
 automatically), at two viewports:
 
-* **desktop** (1280 x 900) and **phone** (390 x 844, a mobile browser).  Each
-  page is opened once per viewport; everything is measured during that visit
-  and each test below asserts one aspect of it.  Full-page screenshots are
+* **desktop** (1280 x 900) and **phone** (390 x 844).  Each page is opened
+  once, at desktop width, then narrowed to phone width (as a reader narrows a
+  window; ``book.js`` re-marks wide formulas on resize).  Everything is
+  measured during that visit and each test below asserts one aspect of it.
+  Narrowing lays a page out exactly as a mobile browser opening it at 390 px
+  does (same page height, formula widths and element positions on every page
+  when this was introduced; ``test_narrowed_page_lays_out_as_on_a_phone``
+  keeps checking it on the chapter with the most formulas), at a fraction of
+  a second visit's cost (loading and typesetting again took 4-6 s a page).
+  Full-page screenshots are
   kept in ``_build/screenshots/<viewport>/`` (and every interactive figure,
   after it moved, in ``_build/screenshots/figures/``): look at them.
 * offline: no third-party request, a clean browser console;
@@ -55,6 +62,8 @@ VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 900}),
     "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
 }
+# the chapter whose layout at phone width is also checked in a mobile browser
+PHONE_CHECK_PAGE = "chapters/transposed.html"
 CHAPTER_LIMIT = 3_000_000  # bytes of one chapter page (HTML with inline figures)
 SITE_LIMIT = 60_000_000    # bytes of the whole built site
 SHOT_HEIGHT = 30_000       # pixels of a full-page screenshot, at most
@@ -315,6 +324,7 @@ class Visit:
     explorer_count: int = 0
     solutions: list[str] = field(default_factory=list)  # solutions shown unfolded
     weight: dict = field(default_factory=dict)
+    layout: dict = field(default_factory=dict)  # at phone width: see LAYOUT_JS
 
 
 def unlabelled_controls(p) -> list[str]:
@@ -377,42 +387,73 @@ def folded_solutions(p) -> list[str]:
     ).map(s => s.id || s.textContent.slice(0, 40))""")
 
 
-_VISITS: dict[tuple[str, str], Visit] = {}
+# after a resize: book.js re-marks wide formulas 150 ms later; then two frames for the layout
+SETTLE_JS = """
+async () => {
+  await new Promise(r => setTimeout(r, 300));
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}
+"""
+
+# what must be the same whether a page is narrowed to phone width or opened in a mobile browser
+LAYOUT_JS = """
+() => ({height: document.documentElement.scrollHeight,
+        width: document.documentElement.clientWidth,
+        wide_formulas: document.querySelectorAll('.ck-wide-math').length,
+        formula_tops: [...document.querySelectorAll('main mjx-container')].map(
+            m => Math.round(m.getBoundingClientRect().top + window.scrollY))})
+"""
+
+_VISITS: dict[str, dict[str, Visit]] = {}
+
+
+def screenshot(p, viewport: str, name: str) -> None:
+    """The whole page, down to SHOT_HEIGHT (the API reference is taller than Chromium captures quickly)."""
+    (SHOTS / viewport).mkdir(parents=True, exist_ok=True)
+    height = min(p.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
+    # JPEG: encoding a page-long PNG took 2-4 s of the visit, JPEG at quality 80 about 40% less
+    p.screenshot(path=str(SHOTS / viewport / f"{name}.jpg"), type="jpeg", quality=80, full_page=True,
+                 timeout=120_000,
+                 clip={"x": 0, "y": 0, "width": VIEWPORTS[viewport]["viewport"]["width"], "height": height})
 
 
 def visit(server: str, browser, page: str, viewport: str) -> Visit:
-    """Open ``page`` once at ``viewport``, measure everything, keep a screenshot."""
-    key = (page, viewport)
-    if key in _VISITS:
-        return _VISITS[key]
+    """What the one visit of ``page`` found at ``viewport`` (the page is opened on first use)."""
+    if page not in _VISITS:
+        _VISITS[page] = open_and_measure(server, browser, page)
+    return _VISITS[page][viewport]
+
+
+def open_and_measure(server: str, browser, page: str) -> dict[str, Visit]:
+    """Open ``page`` at desktop width and measure; narrow it to phone width and measure; widen it
+    again and move its interactive figures (last, so that both screenshots show the page as loaded)."""
     name = page.removesuffix(".html").replace("/", "-")
-    opened = Page(browser, f"{server}/{page}", viewport)
+    opened = Page(browser, f"{server}/{page}", "desktop")
     p = opened.page
-    result = Visit()
+    desktop, phone = Visit(), Visit()
     try:
-        result.math = p.evaluate(MATH_JS)  # waits for MathJax and the fonts it asked for
-        result.stray_tex = p.evaluate(STRAY_TEX_JS)
-        result.unlabelled_figures = p.evaluate(FIGURES_JS)
-        result.unlabelled_controls = unlabelled_controls(p)
-        if viewport == "phone":
-            result.overflow = p.evaluate(OVERFLOW_JS)
-        (SHOTS / viewport).mkdir(parents=True, exist_ok=True)
-        # the whole page, down to SHOT_HEIGHT (the API reference is taller than Chromium captures quickly)
-        height = min(p.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
-        # JPEG: encoding a page-long PNG took 2-4 s of the visit, JPEG at quality 80 about 40% less
-        p.screenshot(path=str(SHOTS / viewport / f"{name}.jpg"), type="jpeg", quality=80, full_page=True,
-                     timeout=120_000,
-                     clip={"x": 0, "y": 0, "width": VIEWPORTS[viewport]["viewport"]["width"], "height": height})
-        if viewport == "desktop":
-            result.weight = p.evaluate(WEIGHT_JS)
-            result.solutions = folded_solutions(p)
-            result.explorer_count, result.explorers = exercise_explorers(p, name)
-        result.blocked = list(opened.blocked)
-        result.errors = opened.errors + opened.failed
+        for viewport, result in (("desktop", desktop), ("phone", phone)):
+            if viewport == "phone":
+                p.set_viewport_size(VIEWPORTS["phone"]["viewport"])
+                p.evaluate(SETTLE_JS)
+                result.overflow = p.evaluate(OVERFLOW_JS)
+                result.layout = p.evaluate(LAYOUT_JS)
+            result.math = p.evaluate(MATH_JS)  # waits for MathJax and the fonts it asked for
+            result.stray_tex = p.evaluate(STRAY_TEX_JS)
+            result.unlabelled_figures = p.evaluate(FIGURES_JS)
+            result.unlabelled_controls = unlabelled_controls(p)
+            screenshot(p, viewport, name)
+        p.set_viewport_size(VIEWPORTS["desktop"]["viewport"])
+        p.evaluate(SETTLE_JS)
+        desktop.weight = p.evaluate(WEIGHT_JS)
+        desktop.solutions = folded_solutions(p)
+        desktop.explorer_count, desktop.explorers = exercise_explorers(p, name)
     finally:
         opened.close()
-    _VISITS[key] = result
-    return result
+    for result in (desktop, phone):
+        result.blocked = list(opened.blocked)
+        result.errors = opened.errors + opened.failed
+    return {"desktop": desktop, "phone": phone}
 
 
 def cases(pages: list[str], viewports=tuple(VIEWPORTS)) -> list:
@@ -472,6 +513,28 @@ def test_no_stray_tex(server, browser, page):
 def test_no_horizontal_overflow_at_phone_width(server, browser, page):
     found = visit(server, browser, page, "phone")
     assert found.overflow == [], "\n".join(found.overflow)
+
+
+@pytest.mark.parametrize("page", [PHONE_CHECK_PAGE])
+def test_narrowed_page_lays_out_as_on_a_phone(server, browser, page):
+    """The page narrowed to 390 px (as every page is checked) equals the page opened in a mobile browser."""
+    narrowed = visit(server, browser, page, "phone")
+    phone = Page(browser, f"{server}/{page}", "phone")
+    try:
+        math = phone.page.evaluate(MATH_JS)
+        phone.page.evaluate(SETTLE_JS)
+        layout = phone.page.evaluate(LAYOUT_JS)
+        overflow = phone.page.evaluate(OVERFLOW_JS)
+    finally:
+        phone.close()
+    assert math["marked"] > 5 and math["untypeset"] == []
+    assert layout["width"] == narrowed.layout["width"] == VIEWPORTS["phone"]["viewport"]["width"]
+    assert layout["height"] == narrowed.layout["height"]
+    assert layout["wide_formulas"] == narrowed.layout["wide_formulas"] > 0
+    tops = list(zip(layout["formula_tops"], narrowed.layout["formula_tops"]))
+    assert len(layout["formula_tops"]) == len(narrowed.layout["formula_tops"]) > 5
+    assert max(abs(a - b) for a, b in tops) <= 2, "formulas sit elsewhere when the page is narrowed"
+    assert overflow == narrowed.overflow
 
 
 @pytest.mark.parametrize("page", PAGES)
