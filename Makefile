@@ -16,13 +16,13 @@ WHEELS := $(VENV)/wheels
 # torch comes from wherever pip's own configuration finds the pinned release (this
 # machine keeps a CPU build on disk; uv would not look there): pip fetches that one
 # file, uv installs it with the rest.  If uv fails, pip installs everything.
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt uv-overrides.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(UV)
 	rm -rf $(WHEELS)
 	$(BIN)/python -m pip download --quiet --no-deps --dest $(WHEELS) -c constraints.txt torch
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --find-links $(WHEELS) \
-	    -r requirements-dev.txt -c constraints.txt \
+	    -r requirements-dev.txt -c constraints.txt --override uv-overrides.txt \
 	  || { echo "uv failed: installing with pip instead"; \
 	       $(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt; }
 	rm -rf $(WHEELS)

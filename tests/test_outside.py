@@ -194,6 +194,7 @@ def test_chapter_runs_outside_the_repository(outside, tmp_path, chapter):
     # nbval in a pytest process of its own; the kernel (found through JUPYTER_PATH) runs the
     # fresh environment's Python in the course folder
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+                             "-p", "no:hypothesispytest",  # 2 s to import, and nothing to do here
                              "--nbval-lax", f"--nbval-kernel-name={KERNEL}",
                              "--nbval-cell-timeout=900", "-q", copy.name],
                             capture_output=True, text=True, env={**outside.env, "CONVKIT_EXECUTED": str(executed)},
